@@ -1,0 +1,16 @@
+namespace Csbuild.Executor;
+
+public sealed record ContainerRunnerOptions
+{
+    /// <summary>The OCI runtime: a path, or a name searched in PATH. Null means "runc".</summary>
+    public string? RuntimePath { get; init; }
+
+    /// <summary>The runtime's state directory (runc --root), on a tmpfs so that a reboot clears it.</summary>
+    public string StateDirectory { get; init; } = "/run/csbuild/runc";
+
+    /// <summary>Each step's cgroup is created under this cgroup (relative to the cgroup root).</summary>
+    public string CgroupParent { get; init; } = "csbuild";
+
+    /// <summary>How long to wait for a killed container's runtime process before killing the runtime itself.</summary>
+    public TimeSpan KillTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,81 @@
+using System.Text;
+using Csbuild.Executor.Native;
+
+namespace Csbuild.Executor;
+
+/// <summary>
+/// An overlayfs mount of read-only lower dirs plus a writable upper dir, unmounted on dispose.
+/// Lower dirs are given top-most first, the order overlayfs' lowerdir option uses.
+/// </summary>
+public sealed class OverlayMount : IDisposable
+{
+    /// <summary>The kernel copies mount data into one page; longer option strings are rejected.</summary>
+    private const int MountDataLimit = 4095;
+
+    public string Target { get; }
+    private bool mounted;
+
+    private OverlayMount(string target)
+    {
+        Target = target;
+        mounted = true;
+    }
+
+    /// <param name="lowerDirs">Read-only layers, top-most first; may be empty.</param>
+    /// <param name="emptyLowerDir">
+    /// Used when <paramref name="lowerDirs"/> is empty (overlayfs needs at least one lower dir); created if missing.
+    /// </param>
+    public static OverlayMount Mount(IReadOnlyList<string> lowerDirs, string upperDir, string workDir, string target, string emptyLowerDir)
+    {
+        if (lowerDirs.Count == 0)
+        {
+            Directory.CreateDirectory(emptyLowerDir);
+            lowerDirs = [emptyLowerDir];
+        }
+        Directory.CreateDirectory(target);
+
+        var data = Options(lowerDirs.Select(Path.GetFullPath), upperDir, workDir);
+        if (Encoding.UTF8.GetByteCount(data) <= MountDataLimit)
+        {
+            Mounts.Mount("overlay", target, "overlay", 0, data);
+            return new OverlayMount(target);
+        }
+
+        // Too many or too long lower paths for one page: name each lower dir by a short descriptor path
+        // (/proc/self/fd/N), which the kernel resolves during the mount. Thread-safe, unlike chdir tricks.
+        var descriptors = new List<int>(lowerDirs.Count);
+        try
+        {
+            foreach (var dir in lowerDirs) descriptors.Add(Posix.OpenDirectoryPath(dir));
+            data = Options(descriptors.Select(fd => "/proc/self/fd/" + fd), upperDir, workDir);
+            if (Encoding.UTF8.GetByteCount(data) > MountDataLimit)
+                throw new ExecutorException($"too many lower layers for one overlay mount ({lowerDirs.Count})");
+            Mounts.Mount("overlay", target, "overlay", 0, data);
+            return new OverlayMount(target);
+        }
+        finally
+        {
+            foreach (var fd in descriptors) Posix.Close(fd);
+        }
+    }
+
+    private static string Options(IEnumerable<string> lowerDirs, string upperDir, string workDir) =>
+        "lowerdir=" + string.Join(':', lowerDirs.Select(Escape)) +
+        ",upperdir=" + Escape(Path.GetFullPath(upperDir)) +
+        ",workdir=" + Escape(Path.GetFullPath(workDir)) +
+        // The upper dir is read back as a layer diff, so it must hold whole files and whole directories:
+        // no metadata-only copy-ups and no rename redirects (a directory rename then fails with EXDEV and
+        // tools fall back to copying, as on Docker's overlay2). Kernels may default these on.
+        ",redirect_dir=off,metacopy=off,index=off";
+
+    /// <summary>overlayfs treats ':' and ',' as separators; a backslash escapes them.</summary>
+    private static string Escape(string path) =>
+        path.Replace("\\", "\\\\").Replace(":", "\\:").Replace(",", "\\,");
+
+    public void Dispose()
+    {
+        if (!mounted) return;
+        mounted = false;
+        Mounts.Unmount(Target);
+    }
+}
