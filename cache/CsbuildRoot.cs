@@ -1,0 +1,63 @@
+using Csbuild.Cache.Content;
+using Csbuild.Cache.Images;
+using Csbuild.Cache.Metadata;
+using Csbuild.Cache.Snapshots;
+
+namespace Csbuild.Cache;
+
+/// <summary>
+/// The state directory of csbuild (DESIGN.md: Storage): the content store, unpacked snapshots, the SQLite
+/// metadata and the local image store, which is itself a valid OCI image layout. Several processes may share it.
+/// </summary>
+public sealed class CsbuildRoot : IDisposable
+{
+    private CsbuildRoot(string path)
+    {
+        Path = path;
+        Directory.CreateDirectory(path);
+        Directory.CreateDirectory(TempDirectory);
+        Database = new CacheDatabase(System.IO.Path.Combine(path, "cache.db"));
+        Content = new ContentStore(path, TempDirectory);
+        Snapshots = new SnapshotStore(System.IO.Path.Combine(path, "snapshots"), Database, Content);
+        Images = new ImageStore(path, Database, Content);
+    }
+
+    public string Path { get; }
+    public string TempDirectory => System.IO.Path.Combine(Path, "tmp");
+    public CacheDatabase Database { get; }
+    public ContentStore Content { get; }
+    public SnapshotStore Snapshots { get; }
+    public ImageStore Images { get; }
+
+    /// <summary>Opens (creating when needed) a root and removes what killed processes left behind.</summary>
+    public static CsbuildRoot Open(string path)
+    {
+        var root = new CsbuildRoot(System.IO.Path.GetFullPath(path));
+        try
+        {
+            StaleFiles.Clean(root.TempDirectory);
+            root.Snapshots.RemoveAbandoned();
+            root.Images.EnsureLayout();
+        }
+        catch
+        {
+            root.Dispose();
+            throw;
+        }
+        return root;
+    }
+
+    /// <summary>The default root: <c>$CSBUILD_ROOT</c>, else /var/lib/csbuild as root, else $XDG_DATA_HOME/csbuild.</summary>
+    public static string DefaultPath()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable("CSBUILD_ROOT");
+        if (!string.IsNullOrEmpty(fromEnv)) return fromEnv;
+        if (Environment.IsPrivilegedProcess) return "/var/lib/csbuild";
+        var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        if (string.IsNullOrEmpty(xdg))
+            xdg = System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+        return System.IO.Path.Combine(xdg, "csbuild");
+    }
+
+    public void Dispose() => Database.Dispose();
+}

@@ -1,0 +1,29 @@
+using System.CommandLine;
+
+namespace Csbuild.Cli.Commands;
+
+/// <summary>The flags of <c>csbuild build</c>, named as <c>docker buildx build</c> names them.</summary>
+internal sealed class BuildOptions
+{
+    public readonly Argument<string> Context = new("PATH") { Description = "Build context directory", Arity = ArgumentArity.ZeroOrOne };
+    public readonly Option<string?> File = new("--file", "-f") { Description = "Name of the Dockerfile (default: PATH/Dockerfile)" };
+    public readonly Option<string[]> Tags = new("--tag", "-t") { Description = "Name and optionally a tag (name:tag); repeatable", AllowMultipleArgumentsPerToken = false };
+    public readonly Option<string[]> BuildArgs = new("--build-arg") { Description = "Set a build-time variable (NAME=VALUE, or NAME to take it from the environment)" };
+    public readonly Option<string?> Target = new("--target") { Description = "Set the target build stage" };
+    public readonly Option<bool> NoCache = new("--no-cache") { Description = "Do not use the cache for any step" };
+    public readonly Option<string[]> NoCacheFilter = new("--no-cache-filter") { Description = "Do not use the cache for these stages" };
+    public readonly Option<string[]> Labels = new("--label") { Description = "Set metadata for the image (KEY=VALUE)" };
+    public readonly Option<string> Progress = new("--progress") { Description = "Progress output: auto, tty, plain, rawjson, quiet", DefaultValueFactory = _ => "auto" };
+    public readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "Print only the image id" };
+    public readonly Option<string?> IidFile = new("--iidfile") { Description = "Write the image id (manifest digest) to the file" };
+    public readonly Option<string?> Runtime = new("--runtime") { Description = "OCI runtime binary for RUN steps (default: runc)" };
+    public readonly Option<int?> Jobs = new("--jobs") { Description = "How many steps may run at once (default: number of cores)" };
+    public readonly Option<string?> Platform = new("--platform") { Description = "Target platform (only the host platform can run RUN steps)" };
+
+    public void AddTo(Command command)
+    {
+        command.Arguments.Add(Context);
+        foreach (var option in new Option[] { File, Tags, BuildArgs, Target, NoCache, NoCacheFilter, Labels, Progress, Quiet, IidFile, Runtime, Jobs, Platform })
+            command.Options.Add(option);
+    }
+}

@@ -1,0 +1,27 @@
+using System.CommandLine;
+using Csbuild.Cache;
+
+namespace Csbuild.Cli.Commands;
+
+internal static class CommonOptions
+{
+    /// <summary><c>--root</c>, accepted by every command.</summary>
+    public static readonly Option<string?> Root = new("--root")
+    {
+        Description = "State directory (default: $CSBUILD_ROOT; /var/lib/csbuild as root, else $XDG_DATA_HOME/csbuild)",
+        Recursive = true,
+    };
+
+    public static CsbuildRoot OpenRoot(ParseResult parse)
+    {
+        var path = parse.GetValue(Root) ?? CsbuildRoot.DefaultPath();
+        try
+        {
+            return CsbuildRoot.Open(path);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new CliException($"cannot use state directory {path}: {e.Message} (run as root or pass --root DIR)", ExitCodes.Infrastructure);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Csbuild.Cache;
+using Csbuild.Solver.Graph;
+using Csbuild.Solver.Ops;
+using Csbuild.Solver.Progress;
+
+namespace Csbuild.Solver;
+
+/// <summary>
+/// Runs a build graph: each vertex is solved at most once; a vertex whose key has a usable cache record is
+/// not executed and its inputs are not even solved (lazy). Independent vertices run in parallel, bounded by
+/// <see cref="SolveOptions.Jobs"/>; the first failure cancels the rest.
+/// </summary>
+public sealed class BuildSolver
+{
+    private readonly CsbuildRoot _root;
+    private readonly BuildGraph _graph;
+    private readonly SolveOptions _options;
+    private readonly IProgressSink _progress;
+    private readonly CacheKeys _keys;
+    private readonly OpRunners _runners;
+    private readonly SemaphoreSlim _slots;
+    private readonly Context.StatDigestCache _digests;
+    private CancellationTokenSource? _failFast;
+    private readonly ConcurrentDictionary<Vertex, Lazy<Task<SolvedRef>>> _results = new();
+
+    public BuildSolver(CsbuildRoot root, BuildGraph graph, IImageResolver images, SolveOptions options, IProgressSink progress)
+    {
+        _root = root;
+        _graph = graph;
+        _options = options;
+        _progress = progress;
+        _digests = new Context.StatDigestCache(root.Database);
+        _keys = new CacheKeys(graph, images, _digests);
+        _runners = new OpRunners(root, images, _keys, options, progress);
+        _slots = new SemaphoreSlim(Math.Max(1, options.Jobs));
+    }
+
+    public CacheKeys Keys => _keys;
+
+    public async Task<SolvedRef> SolveAsync(CancellationToken cancellationToken)
+    {
+        using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _failFast = failFast;
+        try
+        {
+            return await Solve(_graph.Output, failFast.Token);
+        }
+        catch
+        {
+            await failFast.CancelAsync();
+            throw;
+        }
+        finally
+        {
+            _digests.Save();
+        }
+    }
+
+    private Task<SolvedRef> Solve(Vertex vertex, CancellationToken ct) =>
+        _results.GetOrAdd(vertex, v => new Lazy<Task<SolvedRef>>(() => SolveOnce(v, ct))).Value;
+
+    private async Task<SolvedRef> SolveOnce(Vertex vertex, CancellationToken ct)
+    {
+        switch (vertex.Op)
+        {
+            case LocalOp local:
+                return new LocalRef(_graph.Locals[local.Name]);
+            case ScratchOp:
+                return new ChainRef(null);
+        }
+
+        string key;
+        try
+        {
+            key = await _keys.KeyOf(vertex, ct);
+        }
+        catch (Exception e) when (e is BuildException or Graph.ImageNotFoundException or IOException)
+        {
+            Report(new VertexFailed(vertex.Id, vertex.Name, DateTimeOffset.UtcNow, e.Message));
+            throw e is BuildException ? e : new StepFailedException(vertex.Name, e.Message, e);
+        }
+
+        if (vertex.Op is ImageOp image)
+            return await _runners.Image.RunAsync(vertex, image, ct);
+
+        if (!vertex.IgnoreCache && _root.Database.FindRecord(key) is { } record && _runners.ChainUsable(record.ChainId))
+        {
+            Report(new VertexCached(vertex.Id, vertex.Name, DateTimeOffset.UtcNow));
+            return new ChainRef(record.ChainId);
+        }
+
+        var inputs = await Task.WhenAll(vertex.Inputs.Select(input => Solve(input, ct)));
+        await _slots.WaitAsync(ct);
+        var started = Stopwatch.StartNew();
+        try
+        {
+            Report(new VertexStarted(vertex.Id, vertex.Name, DateTimeOffset.UtcNow));
+            var baseChain = inputs.Length > 0 && inputs[0] is ChainRef c ? c.TopChainId : null;
+            var result = vertex.Op switch
+            {
+                ExecOp exec => await _runners.Exec.RunAsync(vertex, exec, baseChain, ct),
+                FileOp file => await Task.Run(() => _runners.File.Run(vertex, file, inputs, ct), ct),
+                _ => throw new BuildException($"the solver cannot execute {vertex.Op.GetType().Name} vertices"),
+            };
+            _root.Database.PutRecord(key, result, baseChain, vertex.Name);
+            Report(new VertexCompleted(vertex.Id, vertex.Name, DateTimeOffset.UtcNow, started.Elapsed));
+            return new ChainRef(result);
+        }
+        catch (OperationCanceledException)
+        {
+            Report(new VertexFailed(vertex.Id, vertex.Name, DateTimeOffset.UtcNow, "canceled"));
+            throw;
+        }
+        catch (Exception e)
+        {
+            Report(new VertexFailed(vertex.Id, vertex.Name, DateTimeOffset.UtcNow, e.Message));
+            _failFast?.Cancel(); // the first failure stops the steps running beside it
+            if (e is BuildException) throw;
+            throw new StepFailedException(vertex.Name, e.Message, e);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    /// <summary>Whether the vertex added a layer in this build or when its cache record was made.</summary>
+    public async Task<bool> AddedLayerAsync(Vertex vertex, CancellationToken ct)
+    {
+        var key = await _keys.KeyOf(vertex, ct);
+        return _root.Database.FindRecord(key, touch: false) is { } record && record.AddedLayer;
+    }
+
+    private void Report(ProgressEvent e) => _progress.Report(e);
+}

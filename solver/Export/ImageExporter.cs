@@ -1,0 +1,66 @@
+using Csbuild.Cache;
+using Csbuild.Oci.Model;
+using Csbuild.Solver.Graph;
+
+namespace Csbuild.Solver.Export;
+
+public sealed record ExportResult(Descriptor Manifest, Digest ConfigDigest, ImageManifest ImageManifest, ImageConfig Config);
+
+/// <summary>
+/// Writes the image of a solved graph into the local store: the config (the frontend's config with
+/// rootfs.diff_ids of the final chain and one history entry per instruction), the manifest, then the tags.
+/// </summary>
+public sealed class ImageExporter(CsbuildRoot root)
+{
+    public async Task<ExportResult> ExportAsync(BuildGraph graph, BuildSolver solver, SolvedRef output, IReadOnlyList<string> tags,
+        DateTimeOffset? sourceDateEpoch, CancellationToken ct)
+    {
+        if (output is not ChainRef chainRef) throw new BuildException("the build result is not a filesystem");
+        var chain = root.Database.GetChain(chainRef.TopChainId);
+        var created = sourceDateEpoch ?? TruncateToSeconds(DateTimeOffset.UtcNow);
+
+        var config = graph.Config.Clone();
+        config.Created = created;
+        config.RootFs = new RootFs { DiffIds = chain.Select(l => l.DiffId.ToString()).ToList() };
+        foreach (var step in graph.History)
+        {
+            var empty = step.Vertex is null || !await solver.AddedLayerAsync(step.Vertex, ct);
+            config.History.Add(new HistoryEntry { Created = created, CreatedBy = step.CreatedBy, Comment = step.Comment, EmptyLayer = empty ? true : null });
+        }
+        var nonEmptyHistory = config.History.Count(h => h.EmptyLayer != true);
+        // Tools pair non-empty history entries with layers; a base image that lacked history gets neutral entries.
+        if (nonEmptyHistory < chain.Count)
+            config.History.InsertRange(0, Enumerable.Range(0, chain.Count - nonEmptyHistory)
+                .Select(_ => new HistoryEntry { Created = created, Comment = "layer without history" }));
+
+        var layers = new List<Descriptor>(chain.Count);
+        foreach (var layer in chain)
+        {
+            if (layer.BlobDigest is not { } blob || !root.Content.Exists(blob))
+                throw new BuildException($"layer {layer.DiffId} has no blob in the content store; rebuild with --no-cache");
+            layers.Add(new Descriptor { MediaType = ToOciMediaType(layer.MediaType), Digest = blob.ToString(), Size = layer.BlobSize ?? root.Content.Size(blob) });
+        }
+
+        var configBytes = OciJson.Serialize(config);
+        var configDigest = root.Content.Put(configBytes);
+        var manifest = new ImageManifest
+        {
+            Config = new Descriptor { MediaType = MediaTypes.OciConfig, Digest = configDigest.ToString(), Size = configBytes.Length },
+            Layers = layers,
+        };
+        var manifestBytes = OciJson.Serialize(manifest);
+        var manifestDigest = root.Content.Put(manifestBytes);
+        var descriptor = new Descriptor { MediaType = MediaTypes.OciManifest, Digest = manifestDigest.ToString(), Size = manifestBytes.Length };
+        foreach (var tag in tags) root.Images.Tag(tag, descriptor);
+        return new ExportResult(descriptor, configDigest, manifest, config);
+    }
+
+    private static string ToOciMediaType(string? mediaType) => mediaType switch
+    {
+        null or MediaTypes.DockerLayerGzip => MediaTypes.OciLayerGzip,
+        MediaTypes.DockerLayer => MediaTypes.OciLayer,
+        _ => mediaType,
+    };
+
+    private static DateTimeOffset TruncateToSeconds(DateTimeOffset time) => DateTimeOffset.FromUnixTimeSeconds(time.ToUnixTimeSeconds());
+}
