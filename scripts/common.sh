@@ -1,0 +1,44 @@
+# Shared by run-example.sh and test.sh: package installs and the csbuild binary.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CSBUILD_BIN="$REPO_ROOT/.artifacts/csbuild/csbuild"
+
+# Installs the Debian packages that are missing, saying which; needs root (apt-get).
+ensure_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "==> installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "error: these packages are missing and installing them needs root: ${missing[*]}" >&2
+    exit 3
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Builds csbuild into .artifacts/csbuild (incremental: fast when nothing changed).
+build_csbuild() {
+  echo "==> building csbuild"
+  dotnet publish "$REPO_ROOT/cli/Csbuild.Cli.csproj" -c Release -o "$REPO_ROOT/.artifacts/csbuild" --nologo -v quiet -p:WarningLevel=0 >/dev/null
+}
+
+# Writes a busybox root filesystem tarball (from Debian's busybox-static) to $1.
+make_busybox_rootfs_tar() {
+  local out="$1" dir
+  dir="$(mktemp -d)"
+  mkdir -p "$dir/bin" "$dir/etc" "$dir/tmp" "$dir/root" "$dir/home" "$dir/proc" "$dir/sys" "$dir/dev"
+  cp /bin/busybox "$dir/bin/busybox"
+  for applet in $(/bin/busybox --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$dir/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$dir/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' > "$dir/etc/group"
+  chmod 1777 "$dir/tmp"
+  chmod 0700 "$dir/root"
+  tar --numeric-owner --owner=0 --group=0 --sort=name --mtime='2024-01-01 00:00:00Z' -C "$dir" -cf "$out" .
+  rm -rf "$dir"
+}
