@@ -1,0 +1,29 @@
+namespace Csbuild.Oci.Compression;
+
+/// <summary>
+/// Read-only pass-through that counts bytes and throws <see cref="DecompressionLimitExceededException"/> as soon
+/// as more than <c>limit</c> bytes have come out of the inner stream. Exactly <c>limit</c> bytes are fine.
+/// </summary>
+public sealed class SizeLimitedReadStream(Stream inner, long limit, bool leaveOpen = false) : ReadOnlyStreamBase
+{
+    public long BytesRead { get; private set; }
+
+    public long Limit { get; } = limit >= 0 ? limit : throw new ArgumentOutOfRangeException(nameof(limit));
+
+    public override int Read(Span<byte> buffer)
+    {
+        // Ask for one byte beyond the limit so a bomb is noticed instead of silently cut off.
+        long allowance = Limit - BytesRead + 1;
+        if (buffer.Length > allowance) buffer = buffer[..(int)allowance];
+        int n = inner.Read(buffer);
+        BytesRead += n;
+        if (BytesRead > Limit) throw new DecompressionLimitExceededException(Limit);
+        return n;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !leaveOpen) inner.Dispose();
+        base.Dispose(disposing);
+    }
+}
