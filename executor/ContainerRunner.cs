@@ -141,13 +141,19 @@ public sealed class ContainerRunner
 
     /// <summary>
     /// Kills every process of the container (SIGKILL to its pid 1 ends its pid namespace), then waits for
-    /// the runtime to notice. If the container was still being created, kills the runtime itself;
-    /// `runc delete --force` in the cleanup then removes whatever it left.
+    /// the runtime to notice. `runc kill` fails while the container is still being created, so it is
+    /// repeated until the runtime exits; past the timeout the runtime itself is killed, and
+    /// `runc delete --force` removes whatever it left.
     /// </summary>
     private async Task KillAsync(StepPaths step, Process runtime, Task exited)
     {
-        await RunRuntimeCommandAsync("kill", step.Id, "KILL").ConfigureAwait(false);
-        if (await Task.WhenAny(exited, Task.Delay(options.KillTimeout)).ConfigureAwait(false) == exited) return;
+        var deadline = Stopwatch.StartNew();
+        do
+        {
+            await RunRuntimeCommandAsync("kill", step.Id, "KILL").ConfigureAwait(false);
+            if (await Task.WhenAny(exited, Task.Delay(TimeSpan.FromMilliseconds(200))).ConfigureAwait(false) == exited) return;
+        } while (deadline.Elapsed < options.KillTimeout);
+
         try { runtime.Kill(); } catch (InvalidOperationException) { /* already exited */ }
         await RunRuntimeCommandAsync("delete", "--force", step.Id).ConfigureAwait(false);
     }
