@@ -118,6 +118,7 @@ public sealed partial record ImageReference
             }
         }
 
+        if (repository.Length == 0) { error = "repository name is empty"; return false; }
         if (repository.Any(char.IsAsciiLetterUpper)) { error = $"repository name '{repository}' must be lowercase"; return false; }
         foreach (var component in repository.Split('/'))
         {

@@ -206,6 +206,11 @@ public sealed partial class RegistryClient
         {
             throw new RegistryException(e.Registry, e.Repository, $"{request.Operation} failed: {badContent.Message}", inner: badContent);
         }
+        catch (InvalidDataException badContent)
+        {
+            // The content stream (not the network) failed; the handler passes such exceptions through unwrapped.
+            throw new RegistryException(request.Registry, request.Repository, $"{request.Operation} failed: {badContent.Message}", inner: badContent);
+        }
         if (RetryPolicy.IsTransient(response.StatusCode))
         {
             using (response)

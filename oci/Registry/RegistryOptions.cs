@@ -4,7 +4,7 @@ using Csbuild.Oci.Registry.Credentials;
 namespace Csbuild.Oci.Registry;
 
 /// <summary>How a <see cref="RegistryClient"/> connects, authenticates, retries and uploads.</summary>
-public sealed class RegistryOptions
+public sealed record RegistryOptions
 {
     /// <summary>Where credentials come from; by default CI environment variables, then <c>~/.docker/config.json</c>.</summary>
     public ICredentialProvider Credentials { get; init; } = ChainedCredentialProvider.CreateDefault();
