@@ -62,7 +62,7 @@ public sealed class ContainerRunner
             WorkingDirectory.Ensure(step.Rootfs, request.WorkingDir, user);
             stubs = MountStubs.Record(step.Rootfs, RuntimeSpecBuilder.MountDestinations);
             var etc = EtcFiles.Write(step.Bundle, request.Hostname, request.Network);
-            var spec = RuntimeSpecBuilder.Build(request, user, BundleRootfs, step.CgroupsPath, etc);
+            var spec = RuntimeSpecBuilder.Build(request, user, BundleRootfs, step.CgroupsPath, etc, options.NoNewPrivileges);
             File.WriteAllBytes(Path.Combine(step.Bundle, ConfigFile), RuntimeSpecJson.Serialize(spec));
 
             runtimeStarted = true;

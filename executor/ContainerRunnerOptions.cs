@@ -11,6 +11,12 @@ public sealed record ContainerRunnerOptions
     /// <summary>Each step's cgroup is created under this cgroup (relative to the cgroup root).</summary>
     public string CgroupParent { get; init; } = "csbuild";
 
+    /// <summary>
+    /// Sets no_new_privs on step processes, so setuid programs (sudo, su) cannot gain privileges. Off by
+    /// default because docker build allows them: `USER app` followed by `RUN sudo …` is a common pattern.
+    /// </summary>
+    public bool NoNewPrivileges { get; init; }
+
     /// <summary>How long to wait for a killed container's runtime process before killing the runtime itself.</summary>
     public TimeSpan KillTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

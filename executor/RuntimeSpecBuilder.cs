@@ -39,7 +39,9 @@ public static class RuntimeSpecBuilder
 
     /// <param name="rootfs">The bundle's root filesystem path (relative to the bundle, or absolute).</param>
     /// <param name="cgroupsPath">A cgroup path unique to this step, e.g. "/csbuild/step-id".</param>
-    public static RuntimeSpec Build(ContainerRequest request, ResolvedUser user, string rootfs, string cgroupsPath, EtcFiles etc)
+    /// <param name="noNewPrivileges">See <see cref="ContainerRunnerOptions.NoNewPrivileges"/>.</param>
+    public static RuntimeSpec Build(ContainerRequest request, ResolvedUser user, string rootfs, string cgroupsPath, EtcFiles etc,
+        bool noNewPrivileges = false)
     {
         var namespaces = new List<SpecNamespace>
         {
@@ -66,7 +68,7 @@ public static class RuntimeSpecBuilder
                 // Effective/permitted only matter for root: the kernel clears them when a non-root user execs.
                 Capabilities = new SpecCapabilities { Bounding = capabilities, Effective = capabilities, Permitted = capabilities },
                 Rlimits = [new SpecRlimit { Type = "RLIMIT_NOFILE", Hard = HostLimits.MaxOpenFiles, Soft = HostLimits.MaxOpenFiles }],
-                NoNewPrivileges = true,
+                NoNewPrivileges = noNewPrivileges,
             },
             Root = new SpecRoot { Path = rootfs, Readonly = false },
             Hostname = request.Hostname,

@@ -141,6 +141,24 @@ public sealed class ContainerRunnerTests(ContainerFixture fixture)
     }
 
     [Fact]
+    public async Task NoNewPrivilegesIsOffByDefaultAndCanBeTurnedOn()
+    {
+        var strict = new ContainerRunner(new ContainerRunnerOptions
+        {
+            StateDirectory = fixture.StateDirectory, CgroupParent = fixture.CgroupParent, NoNewPrivileges = true,
+        });
+        var step = fixture.NewStep();
+        var output = new CollectingProgress();
+
+        var byDefault = (await fixture.RunAsync("grep NoNewPrivs /proc/self/status")).AssertSucceeded();
+        var result = await strict.RunAsync(fixture.Request(step, "grep NoNewPrivs /proc/self/status"), output, CancellationToken.None);
+
+        Assert.Equal("NoNewPrivs:\t0", byDefault.Stdout);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("NoNewPrivs:\t1", Assert.Single(output.Lines).Text);
+    }
+
+    [Fact]
     public async Task ProcessLimitIsEnforced()
     {
         var run = await fixture.RunAsync("for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 1 & done; wait",

@@ -30,7 +30,7 @@ public sealed class RuntimeSpecBuilderTests
         Assert.Equal(1000u, spec.Process.User.Uid);
         Assert.Equal([50u], spec.Process.User.AdditionalGids!);
         Assert.False(spec.Process.Terminal);
-        Assert.True(spec.Process.NoNewPrivileges);
+        Assert.False(spec.Process.NoNewPrivileges); // docker build lets `RUN sudo …` work
         Assert.Equal("box", spec.Hostname);
         Assert.Equal("rootfs", spec.Root.Path);
     }
@@ -97,13 +97,19 @@ public sealed class RuntimeSpecBuilderTests
         Assert.Equal("1.0.2", root.GetProperty("ociVersion").GetString());
         Assert.Equal(1000, root.GetProperty("process").GetProperty("user").GetProperty("uid").GetInt32());
         Assert.Equal(50, root.GetProperty("process").GetProperty("user").GetProperty("additionalGids")[0].GetInt32());
-        Assert.True(root.GetProperty("process").GetProperty("noNewPrivileges").GetBoolean());
+        Assert.False(root.GetProperty("process").GetProperty("noNewPrivileges").GetBoolean());
         Assert.Equal("RLIMIT_NOFILE", root.GetProperty("process").GetProperty("rlimits")[0].GetProperty("type").GetString());
         Assert.Equal(14, root.GetProperty("process").GetProperty("capabilities").GetProperty("bounding").GetArrayLength());
         Assert.Equal("/c", root.GetProperty("linux").GetProperty("cgroupsPath").GetString());
         Assert.Equal(5, root.GetProperty("linux").GetProperty("resources").GetProperty("memory").GetProperty("limit").GetInt64());
         Assert.Contains("/proc/kcore", root.GetProperty("linux").GetProperty("maskedPaths").EnumerateArray().Select(e => e.GetString()));
         Assert.DoesNotContain("null", Encoding.UTF8.GetString(json));
+    }
+
+    [Fact]
+    public void NoNewPrivilegesCanBeRequested()
+    {
+        Assert.True(RuntimeSpecBuilder.Build(Request(), App, "rootfs", "/c", Etc, noNewPrivileges: true).Process.NoNewPrivileges);
     }
 
     [Fact]
