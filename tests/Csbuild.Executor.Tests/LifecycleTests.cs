@@ -22,6 +22,17 @@ public sealed class LifecycleTests(ContainerFixture fixture)
     }
 
     [Fact]
+    public async Task StepThatSurvivesAnOomKilledChildSucceedsButIsFlagged()
+    {
+        var run = await fixture.RunAsync("dd if=/dev/zero of=/dev/null bs=64M count=1 || echo survived",
+            request => request with { MemoryBytes = 32L * 1024 * 1024 });
+
+        Assert.True(run.Result.Succeeded);
+        Assert.True(run.Result.OomKilled);
+        Assert.Equal("survived", run.Stdout);
+    }
+
+    [Fact]
     public async Task StepWithinTheMemoryLimitIsNotFlagged()
     {
         var run = (await fixture.RunAsync("dd if=/dev/zero of=/dev/null bs=1M count=4",
@@ -70,6 +81,19 @@ public sealed class LifecycleTests(ContainerFixture fixture)
             Assert.False(Directory.Exists(run.Step.Temp));
         }
 
+        Assert.Empty(fixture.LeftoverMounts());
+        Assert.Empty(fixture.LeftoverCgroups());
+        Assert.Empty(fixture.LeftoverRuntimeState());
+    }
+
+    [Fact]
+    public async Task ConcurrentStepsAreIsolatedFromEachOther()
+    {
+        var runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(i =>
+            fixture.RunAsync($"echo {i} > /mine; sleep 0.3; cat /mine; hostname", request => request with { Hostname = "host" + i })));
+
+        for (var i = 0; i < runs.Length; i++)
+            Assert.Equal([i.ToString(), "host" + i], runs[i].AssertSucceeded().StdoutLines);
         Assert.Empty(fixture.LeftoverMounts());
         Assert.Empty(fixture.LeftoverCgroups());
         Assert.Empty(fixture.LeftoverRuntimeState());
