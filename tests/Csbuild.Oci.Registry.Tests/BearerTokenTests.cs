@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Web;
 using Csbuild.Oci.Model;
+using Csbuild.Oci.Registry.Credentials;
 using Csbuild.Oci.Registry.Tests.Support;
 
 namespace Csbuild.Oci.Registry.Tests;
@@ -17,11 +18,28 @@ public sealed class BearerTokenTests : IDisposable
     /// <summary>Which JSON field the token server uses: Docker Hub sends "token", OAuth2 servers "access_token".</summary>
     private string _tokenField = "token";
 
+    /// <summary>Plays a registry that revoked the first token it sees (as after a token-signing key rotation).</summary>
+    private bool _rejectFirstToken;
+
     public BearerTokenTests()
     {
         _tokenServer = new StubServer(async (context, request) =>
         {
-            var query = HttpUtility.ParseQueryString(new Uri("http://x" + request.PathAndQuery).Query);
+            // POST is the OAuth2 refresh-token grant (identity token from docker login); GET the classic token request.
+            var query = request.Method == "POST"
+                ? HttpUtility.ParseQueryString(Encoding.UTF8.GetString(request.Body))
+                : HttpUtility.ParseQueryString(new Uri("http://x" + request.PathAndQuery).Query);
+            if (request.Method == "POST")
+            {
+                if (query["grant_type"] != "refresh_token" || query["refresh_token"] != "refresh-abc")
+                {
+                    await StubServer.RespondJson(context, 401, """{"error":"invalid_grant","error_description":"refresh token revoked"}""");
+                    return;
+                }
+                int issued = Interlocked.Increment(ref _tokensIssued);
+                await StubServer.RespondJson(context, 200, $$"""{"access_token":"alice|{{query["scope"]}}|{{issued}}","expires_in":300}""");
+                return;
+            }
             if (query["service"] != "stub-registry") { await StubServer.RespondJson(context, 400, """{"details":"unknown service"}"""); return; }
             if (request.Authorization is { } auth && auth != "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("alice:wonderland")))
             {
@@ -42,6 +60,7 @@ public sealed class BearerTokenTests : IDisposable
             var repository = parts.Length > 3 ? $"{parts[2]}/{parts[3]}" : "";
             bool allowed = request.PathAndQuery == "/v2/" ? token is not null : token?.Split('|')[1].Split(' ').Contains($"repository:{repository}:pull") == true;
             if (repository == "private/app" && token?.StartsWith("alice|", StringComparison.Ordinal) != true) allowed = false;
+            if (_rejectFirstToken && token?.EndsWith("|1", StringComparison.Ordinal) == true) allowed = false;
             if (!allowed)
             {
                 var scope = request.PathAndQuery == "/v2/" ? "" : $",scope=\"repository:{repository}:pull\"";
@@ -99,6 +118,36 @@ public sealed class BearerTokenTests : IDisposable
     }
 
     [Fact]
+    public async Task IdentityTokenIsExchangedWithTheOAuthRefreshGrant()
+    {
+        using var client = new RegistryClient(TestOptions.Anonymous() with { Credentials = new IdentityTokenProvider("refresh-abc") });
+        var manifest = await client.GetManifestAsync(Ref("private/app:1"));
+        Assert.Equal(Digest.Of(_manifest), manifest.Digest);
+        var tokenRequest = Assert.Single(_tokenServer.Requests);
+        Assert.Equal("POST", tokenRequest.Method);
+        Assert.Null(tokenRequest.Authorization);
+    }
+
+    [Fact]
+    public async Task RevokedIdentityTokenIsReportedWithTheServersDescription()
+    {
+        using var client = new RegistryClient(TestOptions.Anonymous() with { Credentials = new IdentityTokenProvider("stale") });
+        var error = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(Ref("private/app:1")));
+        Assert.Contains("refresh token revoked", error.Message);
+        Assert.DoesNotContain("stale", error.ToString());
+    }
+
+    [Fact]
+    public async Task TokenRefusedByTheRegistryIsRenewedOnce()
+    {
+        _rejectFirstToken = true;
+        using var client = new RegistryClient(TestOptions.Anonymous());
+        var manifest = await client.GetManifestAsync(Ref("library/alpine:latest"));
+        Assert.Equal(Digest.Of(_manifest), manifest.Digest);
+        Assert.Equal(2, _tokensIssued);
+    }
+
+    [Fact]
     public async Task AnonymousAccessToAPrivateRepositoryIsUnauthorized()
     {
         using var client = new RegistryClient(TestOptions.Anonymous());
@@ -117,5 +166,11 @@ public sealed class BearerTokenTests : IDisposable
         Assert.Contains("incorrect username or password", error.Message);
         Assert.Contains($"http://{_tokenServer.Host}/token", error.Message);
         Assert.DoesNotContain("not-the-password", error.ToString());
+    }
+
+    private sealed class IdentityTokenProvider(string token) : ICredentialProvider
+    {
+        public ValueTask<RegistryCredential?> GetCredentialAsync(string registry, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<RegistryCredential?>(new RegistryCredential(null, null, token));
     }
 }

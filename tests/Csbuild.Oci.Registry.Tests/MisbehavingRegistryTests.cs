@@ -217,6 +217,20 @@ public class MisbehavingRegistryTests
     }
 
     [Fact]
+    public async Task TagListFollowsLinkPagination()
+    {
+        using var server = Registry((context, request) => request.PathAndQuery switch
+        {
+            "/v2/stub/app/tags/list" => StubServer.RespondJson(context, 200, """{"name":"stub/app","tags":["a","b"]}""",
+                ("Link", "</v2/stub/app/tags/list?last=b&n=2>; rel=\"next\"")),
+            "/v2/stub/app/tags/list?last=b&n=2" => StubServer.RespondJson(context, 200, """{"name":"stub/app","tags":["c"]}"""),
+            _ => StubServer.Respond(context, 404),
+        });
+        using var client = new RegistryClient(TestOptions.Anonymous());
+        Assert.Equal(["a", "b", "c"], await client.ListTagsAsync(Repo(server)));
+    }
+
+    [Fact]
     public async Task NonRegistryEndpointIsReportedAsSuch()
     {
         using var server = new StubServer((context, _) => StubServer.Respond(context, 404, Encoding.UTF8.GetBytes("<html>nope</html>"), "text/html"));
