@@ -1,0 +1,74 @@
+using Csbuild.Frontend.Expansion;
+using Csbuild.Frontend.Instructions;
+using Csbuild.Frontend.Parsing;
+using Csbuild.Solver.Graph;
+
+namespace Csbuild.Frontend.Conversion;
+
+/// <summary>Everything shared while one Dockerfile is converted: request, resolver, global ARGs, finished stages.</summary>
+internal sealed class ConversionContext
+{
+    private Vertex? _context;
+
+    public required FrontendRequest Request { get; init; }
+    public required IImageResolver Images { get; init; }
+    public required DockerfileModel Model { get; init; }
+    public required PlatformSpec TargetPlatform { get; init; }
+    public required PlatformSpec BuildPlatform { get; init; }
+    public required ArgScope Args { get; init; }
+    public CancellationToken CancellationToken { get; init; }
+
+    public string FileName => Request.DockerfileName;
+
+    public ShellLexer Lexer => new(Model.Syntax.EscapeChar);
+
+    /// <summary>Finished stages by index.</summary>
+    public Dictionary<int, StageState> Stages { get; } = [];
+
+    public List<DockerfileWarning> Warnings { get; } = [];
+
+    /// <summary>The build context, one vertex shared by every COPY that reads it.</summary>
+    public Vertex ContextVertex => _context ??= new Vertex(new LocalOp("context"), "[internal] load build context") { IgnoreCache = Request.NoCache };
+
+    public Vertex NewVertex(StageState stage, Op op, string name, params Vertex[] inputs) =>
+        new(op, name, inputs) { IgnoreCache = stage.IgnoreCache };
+
+    public DockerfileParseException Error(Instruction at, string message, string? hint = null, string? near = null) =>
+        InstructionErrors.At(at.Node, FileName, message, hint, near);
+
+    public DockerfileParseException NotSupported(Instruction at, string what, string? near = null) =>
+        Error(at, $"{what} is not supported yet", "csbuild does not implement this Dockerfile feature; see docs/dockerfile-support.md", near);
+
+    /// <summary>Expands one word (quotes removed, variables substituted) with the stage's environment.</summary>
+    public string Expand(Instruction at, string word, VariableLookup env) => ExpandWithMatches(at, word, env).Word;
+
+    public ExpansionResult ExpandWithMatches(Instruction at, string word, VariableLookup env)
+    {
+        try
+        {
+            return Lexer.Process(word, env);
+        }
+        catch (ExpansionException e)
+        {
+            throw Error(at, e.Message, near: word.Length > 0 ? word : null);
+        }
+    }
+
+    public void Warn(Instruction at, string rule, string message)
+    {
+        var (line, column) = at.Node.PositionOf(0);
+        Warnings.Add(new DockerfileWarning(rule, message, FileName, line, column, $"https://docs.docker.com/go/dockerfile/rule/{Kebab(rule)}/"));
+    }
+
+    private static string Kebab(string rule)
+    {
+        var sb = new System.Text.StringBuilder();
+        for (var i = 0; i < rule.Length; i++)
+        {
+            var c = rule[i];
+            if (char.IsUpper(c) && i > 0 && (char.IsLower(rule[i - 1]) || (i + 1 < rule.Length && char.IsLower(rule[i + 1])))) sb.Append('-');
+            sb.Append(char.ToLowerInvariant(c));
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,14 @@
+using Csbuild.Frontend.Instructions;
+
+namespace Csbuild.Frontend.Conversion;
+
+/// <summary>ONBUILD → a trigger appended to the image config's OnBuild list, as written.</summary>
+internal static class OnbuildConversion
+{
+    public static void Apply(OnbuildInstruction onbuild, StageState state, ConversionContext ctx)
+    {
+        _ = ctx;
+        (state.Config.Config.OnBuild ??= []).Add(onbuild.Expression);
+        state.AddHistory("ONBUILD " + onbuild.Expression, null);
+    }
+}

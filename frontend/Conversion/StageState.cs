@@ -1,0 +1,61 @@
+using Csbuild.Frontend.Instructions;
+using Csbuild.Oci.Model;
+using Csbuild.Solver.Graph;
+
+namespace Csbuild.Frontend.Conversion;
+
+/// <summary>The state of a stage while its instructions are converted: filesystem vertex, image config, environment.</summary>
+internal sealed class StageState
+{
+    public const string HistoryComment = "buildkit.dockerfile.v0";
+
+    public required Stage Stage { get; init; }
+
+    /// <summary>Prefix of progress names (<c>build</c>, <c>stage-1</c>); null for a single-stage Dockerfile.</summary>
+    public string? DisplayName { get; init; }
+
+    public required PlatformSpec Platform { get; init; }
+
+    public required bool IgnoreCache { get; init; }
+
+    /// <summary>The vertex whose result is the stage's filesystem so far.</summary>
+    public required Vertex State { get; set; }
+
+    public required ImageConfig Config { get; set; }
+
+    /// <summary>The environment RUN steps and expansions see: the image's ENV plus declared ARG values.</summary>
+    public required EnvList RunEnv { get; set; }
+
+    /// <summary>ARGs declared in this stage, in order, with their values (null when unset), for RUN's history text.</summary>
+    public List<(string Name, string? Value)> BuildArgs { get; } = [];
+
+    public List<StepHistory> History { get; } = [];
+
+    /// <summary>Whether CMD was set in this stage (ENTRYPOINT then keeps it).</summary>
+    public bool CmdSet { get; set; }
+
+    public int CmdIndex { get; set; }
+
+    public int CmdTotal { get; set; }
+
+    public string? Lookup(string name) => RunEnv.Get(name);
+
+    public string WorkingDir => string.IsNullOrEmpty(Config.Config.WorkingDir) ? "/" : Config.Config.WorkingDir;
+
+    public IReadOnlyList<string> Shell => Config.Config.Shell is { Count: > 0 } shell ? shell : ["/bin/sh", "-c"];
+
+    /// <summary>A progress name like BuildKit's: <c>[build 2/5] RUN make</c>.</summary>
+    public string StepName(string text)
+    {
+        CmdIndex++;
+        var width = (int)(1 + Math.Floor(Math.Log10(Math.Max(1, CmdTotal))));
+        var index = CmdIndex.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(width);
+        return DisplayName is null ? $"[{index}/{CmdTotal}] {text}" : $"[{DisplayName} {index}/{CmdTotal}] {text}";
+    }
+
+    public void AddHistory(string createdBy, Vertex? layer) =>
+        History.Add(new StepHistory(layer is null ? createdBy : createdBy + " # buildkit", layer, HistoryComment));
+
+    /// <summary>A history entry without the <c># buildkit</c> suffix for a layer-producing step (WORKDIR's mkdir).</summary>
+    public void AddPlainHistory(string createdBy, Vertex? layer) => History.Add(new StepHistory(createdBy, layer, HistoryComment));
+}

@@ -1,0 +1,87 @@
+using Csbuild.Frontend.Conversion;
+using Csbuild.Frontend.Instructions;
+using Csbuild.Frontend.Parsing;
+using Csbuild.Solver.Graph;
+
+namespace Csbuild.Frontend;
+
+/// <summary>
+/// The Dockerfile frontend: Dockerfile text → build graph, as BuildKit's dockerfile2llb does it. Only the stages
+/// the target needs are converted (and only their base images resolved).
+/// </summary>
+public static class DockerfileFrontend
+{
+    /// <exception cref="DockerfileParseException">The Dockerfile is invalid.</exception>
+    /// <exception cref="DockerfileException">A valid Dockerfile that can't be built (unknown target, missing base image…).</exception>
+    public static async Task<BuildGraph> ConvertAsync(FrontendRequest request, IImageResolver images, CancellationToken ct)
+    {
+        var result = await ConvertWithWarningsAsync(request, images, ct);
+        return result.Graph;
+    }
+
+    /// <summary>Like <see cref="ConvertAsync"/>, also returning what BuildKit's build checks would warn about.</summary>
+    public static async Task<FrontendResult> ConvertWithWarningsAsync(FrontendRequest request, IImageResolver images, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(images);
+        var syntax = DockerfileParser.Parse(request.DockerfileText, request.DockerfileName);
+        var model = InstructionParser.Parse(syntax);
+
+        PlatformSpec target;
+        try
+        {
+            target = PlatformSpec.Parse(request.Platform);
+        }
+        catch (FormatException e)
+        {
+            throw new DockerfileException(request.DockerfileName, 0, 0, e.Message, "use --platform os/arch[/variant], e.g. linux/amd64");
+        }
+        var build = PlatformSpec.HostPlatform;
+        var ctx = new ConversionContext
+        {
+            Request = request,
+            Images = images,
+            Model = model,
+            TargetPlatform = target,
+            BuildPlatform = build,
+            Args = new ArgScope(request.BuildArgs, build, target),
+            CancellationToken = ct,
+        };
+        ctx.Args.DeclareGlobals(model.GlobalArgs, ctx);
+
+        var (targetStage, order, bases) = StagePlan.Plan(ctx);
+        var single = model.Stages.Count == 1;
+        foreach (var stage in order)
+        {
+            var displayName = single ? null : StagePlan.Describe(stage);
+            ctx.Stages[stage.Index] = await StageConverter.ConvertAsync(stage, bases[stage.Index], displayName, ctx);
+        }
+
+        var final = ctx.Stages[targetStage.Index];
+        var config = final.Config;
+        if (request.Labels.Count > 0)
+        {
+            config.Config.Labels ??= [];
+            foreach (var (k, v) in request.Labels) config.Config.Labels[k] = v;
+        }
+
+        var warnings = new List<DockerfileWarning>(syntax.Warnings);
+        warnings.AddRange(ctx.Warnings);
+        var unused = ctx.Args.Unused().ToList();
+        if (unused.Count > 0)
+            warnings.Add(new DockerfileWarning("UnusedBuildArg",
+                $"One or more build-args [{string.Join(' ', unused)}] were not consumed", request.DockerfileName, 0));
+
+        var graph = new BuildGraph
+        {
+            Output = final.State,
+            Config = config,
+            History = final.History,
+            Locals = new Dictionary<string, LocalSource> { ["context"] = request.Context },
+        };
+        return new FrontendResult(graph, warnings);
+    }
+}
+
+/// <summary>A converted Dockerfile and the warnings found on the way.</summary>
+public sealed record FrontendResult(BuildGraph Graph, IReadOnlyList<DockerfileWarning> Warnings);

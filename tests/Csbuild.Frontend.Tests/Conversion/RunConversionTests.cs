@@ -1,0 +1,128 @@
+using Csbuild.Solver.Graph;
+
+namespace Csbuild.Frontend.Tests.Conversion;
+
+public class RunConversionTests
+{
+    private static ExecOp Run(string dockerfile, Action<Dictionary<string, string>>? args = null) =>
+        Assert.IsType<ExecOp>(Conv.Graph(dockerfile, buildArgs: args).Output.Op);
+
+    [Fact]
+    public void Shell_form_runs_in_the_default_shell_exec_form_as_is()
+    {
+        Assert.Equal(["/bin/sh", "-c", "echo \"$HOME\" && ls"], Run("FROM alpine\nRUN echo \"$HOME\" && ls\n").Args);
+        Assert.Equal(["echo", "$HOME"], Run("FROM alpine\nRUN [\"echo\", \"$HOME\"]\n").Args);
+    }
+
+    [Fact]
+    public void Shell_instruction_changes_the_shell_of_later_runs()
+    {
+        var g = Conv.Graph("FROM alpine\nSHELL [\"/bin/bash\", \"-eu\", \"-c\"]\nRUN ls\n");
+        Assert.Equal(["/bin/bash", "-eu", "-c", "ls"], Assert.IsType<ExecOp>(g.Output.Op).Args);
+        Assert.Equal(["/bin/bash", "-eu", "-c"], g.Config.Config.Shell);
+        Assert.Equal("SHELL [/bin/bash -eu -c]", g.History[0].CreatedBy);
+    }
+
+    [Fact]
+    public void Env_user_and_workdir_of_the_stage_are_used()
+    {
+        var op = Run("FROM busybox\nENV A=1\nUSER app:staff\nWORKDIR sub\nRUN id\n");
+        Assert.Equal(["PATH=/bin", "HOME=/root", "A=1"], op.Env);
+        Assert.Equal("app:staff", op.User);
+        Assert.Equal("/home/sub", op.WorkingDir);
+    }
+
+    [Fact]
+    public void A_default_path_is_added_when_the_image_has_none()
+    {
+        var images = new FakeImageResolver().Add("bare");
+        var op = Assert.IsType<ExecOp>(Conv.Graph("FROM bare\nRUN x\n", images).Output.Op);
+        Assert.Equal(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], op.Env);
+        Assert.Equal("/", op.WorkingDir);
+        Assert.Equal("", op.User);
+    }
+
+    [Theory]
+    [InlineData("none", NetworkMode.None)]
+    [InlineData("host", NetworkMode.Host)]
+    [InlineData("default", NetworkMode.Default)]
+    public void Network_flag_sets_the_mode(string flag, NetworkMode expected) =>
+        Assert.Equal(expected, Run($"FROM alpine\nRUN --network={flag} x\n").Network);
+
+    [Fact]
+    public void Unknown_network_and_unsupported_flags_are_clear_errors()
+    {
+        Assert.Contains("unsupported network mode \"bridge\"", Conv.Error("FROM alpine\nRUN --network=bridge x\n").Message);
+        var mount = Conv.Error("FROM alpine\nRUN --mount=type=cache,target=/c x\n");
+        Assert.Contains("RUN --mount is not supported yet", mount.Message);
+        Assert.StartsWith("Dockerfile:2:5:", mount.Message);
+        Assert.Contains("not supported yet", Conv.Error("FROM alpine\nRUN --security=insecure x\n").Message);
+        Assert.Contains("unknown flag: foo", Conv.Error("FROM alpine\nRUN --foo=1 x\n").Message);
+    }
+
+    [Fact]
+    public void Declared_args_are_in_the_run_env_but_not_the_image_config()
+    {
+        var g = Conv.Graph("FROM alpine\nARG VERSION=1.0\nRUN make\n");
+        Assert.Contains("VERSION=1.0", Assert.IsType<ExecOp>(g.Output.Op).Env);
+        Assert.DoesNotContain(g.Config.Config.Env!, e => e.StartsWith("VERSION"));
+        Assert.Equal("RUN |1 VERSION=1.0 /bin/sh -c make # buildkit", g.History[^1].CreatedBy);
+    }
+
+    [Fact]
+    public void Build_args_override_arg_defaults()
+    {
+        var op = Run("FROM alpine\nARG V=1\nRUN x\n", a => a["V"] = "2");
+        Assert.Contains("V=2", op.Env);
+    }
+
+    [Fact]
+    public void Undeclared_build_args_are_not_in_the_env_except_proxies()
+    {
+        var op = Run("FROM alpine\nRUN x\n", a =>
+        {
+            a["SECRETISH"] = "x";
+            a["HTTP_PROXY"] = "http://proxy:3128";
+        });
+        Assert.DoesNotContain(op.Env, e => e.StartsWith("SECRETISH"));
+        Assert.Contains("HTTP_PROXY=http://proxy:3128", op.Env);
+    }
+
+    [Fact]
+    public void Env_overrides_an_arg_of_the_same_name()
+    {
+        var op = Run("FROM alpine\nARG V=fromarg\nENV V=fromenv\nARG V\nRUN x\n", a => a["V"] = "buildarg");
+        Assert.Contains("V=fromenv", op.Env);
+        Assert.DoesNotContain("V=buildarg", op.Env);
+    }
+
+    [Fact]
+    public void Heredoc_script_is_run_by_the_shell()
+    {
+        var op = Run("FROM alpine\nRUN <<EOF\necho a\necho b\nEOF\n");
+        Assert.Equal(["/bin/sh", "-c", "echo a\necho b\n"], op.Args);
+        var chomped = Run("FROM alpine\nRUN <<-EOF\n\techo a\n\tEOF\n");
+        Assert.Equal(["/bin/sh", "-c", "echo a\n"], chomped.Args);
+    }
+
+    [Fact]
+    public void Heredoc_used_by_a_command_is_handed_to_the_shell_with_its_delimiter()
+    {
+        var op = Run("FROM alpine\nRUN cat <<EOF > /f\nhello\nEOF\n");
+        Assert.Equal(["/bin/sh", "-c", "cat <<EOF > /f\nhello\nEOF"], op.Args);
+    }
+
+    [Fact]
+    public void Heredoc_with_an_interpreter_line_is_not_supported_yet()
+    {
+        var e = Conv.Error("FROM alpine\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n");
+        Assert.Contains("not supported yet", e.Message);
+    }
+
+    [Fact]
+    public void Vertex_name_shows_the_expanded_command()
+    {
+        var g = Conv.Graph("FROM alpine AS build\nARG V=3\nRUN echo $V\nFROM alpine\nCOPY --from=build /a /b\n", target: "build");
+        Assert.Equal("[build 2/2] RUN echo 3", g.Output.Name);
+    }
+}
