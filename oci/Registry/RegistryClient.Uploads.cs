@@ -128,7 +128,10 @@ public sealed partial class RegistryClient
                     throw new InterruptedUploadException(await ErrorAsync(request, response, cancellationToken).ConfigureAwait(false), null);
                 await ThrowUnlessAsync(request, response, HttpStatusCode.Accepted, cancellationToken).ConfigureAwait(false);
                 location = UploadLocation(request, response);
-                offset = ConfirmedOffset(response.Headers, chunkStart) ?? chunkStart + length;
+                offset = ConfirmedOffset(response.Headers, chunkStart + length) ?? chunkStart + length;
+                if (offset > chunkStart + length || offset < 0)
+                    throw new RegistryException(repository.Registry, repository.Repository,
+                        $"{request.Operation}: registry claims {offset} bytes received, more than were sent");
                 source.Advanced(stream, chunkStart + length); // UploadContent consumed exactly the chunk
             }
             catch (InterruptedUploadException e) when (_options.Retry.CanRetry(++interruptions))

@@ -15,7 +15,7 @@ public class RegistryBasicAuthTests(BasicAuthRegistryFixture registry) : IClassF
     [Fact]
     public async Task PushAndPullWithCorrectCredentials()
     {
-        using var client = new RegistryClient(TestOptions.Anonymous() with { Credentials = new FixedCredentialProvider(registry.Username, registry.Password) });
+        using var client = new RegistryClient(registry.CreateClientOptions());
         var reference = ImageReference.Parse(registry.Reference("auth/app:1"));
         var image = new TestImage("authenticated");
         var digest = await image.PushAsync(client, reference);
@@ -92,7 +92,7 @@ public class RegistryTlsTests(TlsRegistryFixture registry) : IClassFixture<TlsRe
     [Fact]
     public async Task TrustedTestCaAllowsPushAndPullOverHttps()
     {
-        var (options, handler) = RecordingHandler.Wrap(TestOptions.Anonymous() with { TrustedRootCertificates = [registry.Certificates!.CaPublicCertificate] });
+        var (options, handler) = RecordingHandler.Wrap(registry.CreateClientOptions());
         using var client = new RegistryClient(options);
         var reference = ImageReference.Parse(registry.Reference("tls/app:1"));
         var digest = await new TestImage("over TLS").PushAsync(client, reference);

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
+using Csbuild.Oci.Registry;
+using Csbuild.Oci.Registry.Credentials;
 
 namespace Csbuild.TestSupport;
 
@@ -101,6 +102,18 @@ public class RegistryFixture : IDisposable
     {
         get { lock (_log) return string.Join('\n', _log); }
     }
+
+    /// <summary>
+    /// Client options that work with this registry: its credentials (or none, never the machine's docker config) and,
+    /// with TLS, the test CA as a trusted root.
+    /// </summary>
+    public RegistryOptions CreateClientOptions() => new()
+    {
+        Credentials = Username is null
+            ? AnonymousCredentialProvider.Instance
+            : new StaticCredentialProvider(new RegistryCredential(Username, Password), Host),
+        TrustedRootCertificates = Certificates is null ? [] : [Certificates.CaPublicCertificate],
+    };
 
     /// <summary>A reference into this registry, e.g. <c>Reference("app:1")</c> → <c>127.0.0.1:PORT/app:1</c>.</summary>
     public string Reference(string repositoryAndTag) => $"{Host}/{repositoryAndTag}";

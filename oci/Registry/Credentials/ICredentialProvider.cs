@@ -50,3 +50,14 @@ public sealed class ChainedCredentialProvider(params IReadOnlyList<ICredentialPr
         return null;
     }
 }
+
+/// <summary>One fixed credential, for the given registries (all registries when none are listed), e.g. from command-line flags.</summary>
+public sealed class StaticCredentialProvider(RegistryCredential credential, params IReadOnlyList<string> registries) : ICredentialProvider
+{
+    public ValueTask<RegistryCredential?> GetCredentialAsync(string registry, CancellationToken cancellationToken)
+    {
+        bool applies = registries.Count == 0
+            || registries.Any(r => DockerConfigCredentialProvider.NormalizeRegistry(r) == DockerConfigCredentialProvider.NormalizeRegistry(registry));
+        return ValueTask.FromResult(applies ? credential : null);
+    }
+}
