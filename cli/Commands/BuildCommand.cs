@@ -60,7 +60,7 @@ internal static class BuildCommand
             Context = new LocalSource(contextDir, DockerIgnore.Read(contextDir, dockerfilePath)),
             NoCache = parse.GetValue(o.NoCache),
             NoCacheFilter = parse.GetValue(o.NoCacheFilter) ?? [],
-            Platform = parse.GetValue(o.Platform) ?? PlatformSpec.Host,
+            Platform = parse.GetValue(o.Platform) ?? Solver.PlatformSpec.Host,
             Labels = ParsePairs(parse.GetValue(o.Labels) ?? [], "--label"),
         };
         var graph = await DockerfileFrontend.ConvertAsync(request, images, ct);

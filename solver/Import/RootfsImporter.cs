@@ -1,6 +1,6 @@
 using System.Formats.Tar;
-using System.IO.Compression;
 using Csbuild.Cache;
+using Csbuild.Oci.Compression;
 using Csbuild.Oci.Model;
 
 namespace Csbuild.Solver.Import;
@@ -11,13 +11,15 @@ namespace Csbuild.Solver.Import;
 /// </summary>
 public static class RootfsImporter
 {
+    private const long MaxImportBytes = 1L << 40;
+
     public static Descriptor Import(CsbuildRoot root, Stream tarball, string sourceName, string imageName, DateTimeOffset? created = null)
     {
         var normalizedName = Cache.Images.ImageName.Normalize(imageName);
         using var blob = root.Content.BeginWrite();
         Digest diffId;
-        using (var gzip = new GZipStream(blob, CompressionLevel.Fastest, leaveOpen: true))
-        using (var uncompressed = LayerCompressionReader.OpenDecompressed(tarball))
+        using (var gzip = LayerCompressionStreams.CreateCompressor(blob, LayerCompression.Gzip, leaveOpen: true))
+        using (var uncompressed = LayerCompressionStreams.OpenDecompressor(tarball, MaxImportBytes, out _, leaveOpen: true))
         using (var tee = new TeeReadStream(uncompressed, gzip))
         {
             ValidateTar(tee, sourceName);

@@ -1,6 +1,7 @@
 using Csbuild.Cache;
 using Csbuild.Executor;
 using Csbuild.Solver.Graph;
+using Csbuild.Solver.Native;
 using Csbuild.Solver.Progress;
 
 namespace Csbuild.Solver.Ops;
@@ -36,11 +37,13 @@ internal sealed class ExecRunner(CsbuildRoot root, LayerStack layers, SolveOptio
                 PidsLimit = options.PidsLimit,
                 CpuQuota = options.CpuQuota,
             }, output, ct);
-            if (result.OomKilled)
-                throw new StepFailedException(vertex.Name, result.Message ?? "the step exceeded its memory limit");
             if (result.ExitCode != 0)
+            {
+                // A process the OOM killer hit inside a surviving step is not a failure by itself; an exit is.
+                var why = result.OomKilled ? result.Message ?? "the step exceeded its memory limit" : result.Message;
                 throw new StepFailedException(vertex.Name,
-                    $"process \"{string.Join(' ', op.Args)}\" did not complete successfully: exit code: {result.ExitCode}");
+                    $"process \"{string.Join(' ', op.Args)}\" did not complete successfully: exit code: {result.ExitCode}{(why is null ? "" : " (" + why + ")")}");
+            }
         }
         catch (ExecutorException e)
         {
@@ -48,7 +51,8 @@ internal sealed class ExecRunner(CsbuildRoot root, LayerStack layers, SolveOptio
         }
         finally
         {
-            Cache.StaleFiles.DeleteTree(bundleDir);
+            // Never delete through a mount that failed to come off: that would delete inside the layers.
+            if (!MountTable.HasMountUnder(bundleDir)) Cache.StaleFiles.DeleteTree(bundleDir);
         }
         return await Task.Run(() => layers.Commit(baseChainId, snapshot, null), ct);
     }

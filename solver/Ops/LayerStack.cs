@@ -1,6 +1,7 @@
 using Csbuild.Cache;
 using Csbuild.Cache.Metadata;
 using Csbuild.Cache.Snapshots;
+using Csbuild.Oci.Compression;
 using Csbuild.Oci.Layers;
 using Csbuild.Oci.Model;
 
