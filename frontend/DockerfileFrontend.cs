@@ -1,3 +1,4 @@
+using Csbuild.Frontend.Checks;
 using Csbuild.Frontend.Conversion;
 using Csbuild.Frontend.Instructions;
 using Csbuild.Frontend.Parsing;
@@ -19,13 +20,53 @@ public static class DockerfileFrontend
         return result.Graph;
     }
 
-    /// <summary>Like <see cref="ConvertAsync"/>, also returning what BuildKit's build checks would warn about.</summary>
+    /// <summary>
+    /// Like <see cref="ConvertAsync"/>, also returning what BuildKit's build checks warn about (filtered by the
+    /// <c># check=</c> directive). With <c># check=error=true</c>, any warning fails the conversion.
+    /// </summary>
     public static async Task<FrontendResult> ConvertWithWarningsAsync(FrontendRequest request, IImageResolver images, CancellationToken ct)
+    {
+        var (result, policy) = await ConvertCoreAsync(request, images, ct);
+        if (policy.Error && result.Warnings.Count > 0)
+        {
+            var first = result.Warnings[0];
+            throw new DockerfileException(first.FileName, first.Line, first.Column,
+                $"lint violation found for rules: {string.Join(", ", result.Warnings.Select(w => w.Rule).Distinct())}",
+                "the Dockerfile sets # check=error=true; fix the warnings or skip their rules");
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// <c>csbuild build --check</c>: converts the Dockerfile (resolving base images, which UndefinedVar needs) and
+    /// reports the build-check warnings without building.
+    /// </summary>
+    public static async Task<CheckReport> CheckAsync(FrontendRequest request, IImageResolver images, CancellationToken ct)
+    {
+        var (result, policy) = await ConvertCoreAsync(request, images, ct);
+        return new CheckReport(result.Warnings, policy.Error && result.Warnings.Count > 0);
+    }
+
+    /// <summary>The checks that need nothing but the Dockerfile (no base images): casing, JSON form, secrets, duplicates…</summary>
+    public static CheckReport Check(string dockerfileText, string dockerfileName = "Dockerfile")
+    {
+        var syntax = DockerfileParser.Parse(dockerfileText, dockerfileName);
+        var model = InstructionParser.Parse(syntax);
+        var policy = CheckPolicy.From(syntax);
+        var warnings = Filter(StaticChecks.Run(syntax, model), policy);
+        return new CheckReport(warnings, policy.Error && warnings.Count > 0);
+    }
+
+    private static List<DockerfileWarning> Filter(IEnumerable<DockerfileWarning> warnings, CheckPolicy policy) =>
+        warnings.Where(policy.Allows).Distinct().OrderBy(w => w.Line).ThenBy(w => w.Column).ToList();
+
+    private static async Task<(FrontendResult Result, CheckPolicy Policy)> ConvertCoreAsync(FrontendRequest request, IImageResolver images, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(images);
         var syntax = DockerfileParser.Parse(request.DockerfileText, request.DockerfileName);
         var model = InstructionParser.Parse(syntax);
+        var policy = CheckPolicy.From(syntax);
 
         PlatformSpec target;
         try
@@ -65,7 +106,7 @@ public static class DockerfileFrontend
             foreach (var (k, v) in request.Labels) config.Config.Labels[k] = v;
         }
 
-        var warnings = new List<DockerfileWarning>(syntax.Warnings);
+        var warnings = StaticChecks.Run(syntax, model);
         warnings.AddRange(ctx.Warnings);
         var unused = ctx.Args.Unused().ToList();
         if (unused.Count > 0)
@@ -79,9 +120,12 @@ public static class DockerfileFrontend
             History = final.History,
             Locals = new Dictionary<string, LocalSource> { ["context"] = request.Context },
         };
-        return new FrontendResult(graph, warnings);
+        return (new FrontendResult(graph, Filter(warnings, policy)), policy);
     }
 }
+
+/// <summary>Build-check warnings, and whether they fail the build (<c># check=error=true</c>).</summary>
+public sealed record CheckReport(IReadOnlyList<DockerfileWarning> Warnings, bool FailsBuild);
 
 /// <summary>A converted Dockerfile and the warnings found on the way.</summary>
 public sealed record FrontendResult(BuildGraph Graph, IReadOnlyList<DockerfileWarning> Warnings);

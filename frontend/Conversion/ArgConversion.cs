@@ -14,8 +14,8 @@ internal static class ArgConversion
         var written = new List<string>();
         foreach (var decl in arg.Args)
         {
-            var name = ctx.Expand(arg, decl.Name, state.Lookup);
-            var defaultValue = decl.DefaultValue is null ? null : ctx.Expand(arg, decl.DefaultValue, state.Lookup);
+            var name = ctx.Expand(arg, decl.Name, state);
+            var defaultValue = decl.DefaultValue is null ? null : ctx.Expand(arg, decl.DefaultValue, state);
             written.Add(defaultValue is null ? name : name + "=" + defaultValue);
             var value = ctx.Args.StageValue(name, defaultValue);
             state.BuildArgs.Add((name, value));

@@ -42,6 +42,28 @@ internal sealed class ConversionContext
     /// <summary>Expands one word (quotes removed, variables substituted) with the stage's environment.</summary>
     public string Expand(Instruction at, string word, VariableLookup env) => ExpandWithMatches(at, word, env).Word;
 
+    /// <summary>
+    /// Expands a word of an instruction in a stage (with <paramref name="lookup"/> instead of the stage's environment
+    /// when given), warning about variables that are neither set nor declared (BuildKit's UndefinedVar check).
+    /// </summary>
+    public string Expand(Instruction at, string word, StageState state, VariableLookup? lookup = null)
+    {
+        var result = ExpandWithMatches(at, word, lookup ?? state.Lookup);
+        foreach (var name in result.Unmatched)
+        {
+            if (state.BuildArgs.Any(a => a.Name == name)) continue;
+            var suggestion = Suggest(name, state);
+            Warn(at, "UndefinedVar", $"Usage of undefined variable '${name}'" + (suggestion is null ? "" : $" (did you mean ${suggestion}?)"));
+        }
+        return result.Word;
+    }
+
+    private static string? Suggest(string name, StageState state)
+    {
+        var candidates = state.RunEnv.ToList().Select(e => e[..e.IndexOf('=')]).Concat(state.BuildArgs.Select(a => a.Name)).Distinct();
+        return candidates.FirstOrDefault(c => c.Equals(name, StringComparison.OrdinalIgnoreCase) || Parsing.InstructionNames.Distance(c, name) == 1);
+    }
+
     public ExpansionResult ExpandWithMatches(Instruction at, string word, VariableLookup env)
     {
         try
@@ -57,18 +79,6 @@ internal sealed class ConversionContext
     public void Warn(Instruction at, string rule, string message)
     {
         var (line, column) = at.Node.PositionOf(0);
-        Warnings.Add(new DockerfileWarning(rule, message, FileName, line, column, $"https://docs.docker.com/go/dockerfile/rule/{Kebab(rule)}/"));
-    }
-
-    private static string Kebab(string rule)
-    {
-        var sb = new System.Text.StringBuilder();
-        for (var i = 0; i < rule.Length; i++)
-        {
-            var c = rule[i];
-            if (char.IsUpper(c) && i > 0 && (char.IsLower(rule[i - 1]) || (i + 1 < rule.Length && char.IsLower(rule[i + 1])))) sb.Append('-');
-            sb.Append(char.ToLowerInvariant(c));
-        }
-        return sb.ToString();
+        Warnings.Add(new DockerfileWarning(rule, message, FileName, line, column, $"https://docs.docker.com/go/dockerfile/rule/{Checks.StaticChecks.Kebab(rule)}/"));
     }
 }

@@ -32,13 +32,13 @@ internal static class CopyConversion
             }
             else
             {
-                paths.Add(ctx.Expand(copy, source.Path, state.Lookup));
+                paths.Add(ctx.Expand(copy, source.Path, state));
             }
         }
-        var dest = ctx.Expand(copy, copy.Dest, state.Lookup);
-        var chown = copy.Chown is null ? null : ctx.Expand(copy, copy.Chown, state.Lookup);
-        var chmod = copy.Chmod is null ? null : ctx.Expand(copy, copy.Chmod, state.Lookup);
-        var excludes = copy.Excludes.Select(e => ctx.Expand(copy, e, state.Lookup)).ToList();
+        var dest = ctx.Expand(copy, copy.Dest, state);
+        var chown = copy.Chown is null ? null : ctx.Expand(copy, copy.Chown, state);
+        var chmod = copy.Chmod is null ? null : ctx.Expand(copy, copy.Chmod, state);
+        var excludes = copy.Excludes.Select(e => ctx.Expand(copy, e, state)).ToList();
 
         if (copy.IsAdd) CheckAddSources(copy, paths, ctx);
 

@@ -8,7 +8,7 @@ internal static class EnvConversion
     public static void Apply(EnvInstruction env, StageState state, ConversionContext ctx)
     {
         var before = state.RunEnv.Clone();
-        var pairs = env.Pairs.Select(p => (Key: ctx.Expand(env, p.Key, before.Get), Value: ctx.Expand(env, p.Value, before.Get))).ToList();
+        var pairs = env.Pairs.Select(p => (Key: ctx.Expand(env, p.Key, state, before.Get), Value: ctx.Expand(env, p.Value, state, before.Get))).ToList();
         foreach (var (key, value) in pairs)
         {
             if (key.Length == 0) throw ctx.Error(env, "ENV names can not be blank");

@@ -12,7 +12,7 @@ internal static class ExposeConversion
         var ports = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var raw in expose.Ports)
         {
-            var spec = ctx.Expand(expose, raw, state.Lookup);
+            var spec = ctx.Expand(expose, raw, state);
             var parsed = ParsePortSpec(spec, out var error);
             if (error is not null) throw ctx.Error(expose, error, "write EXPOSE 80, 80/udp or 8000-8010/tcp", raw);
             ports.UnionWith(parsed);

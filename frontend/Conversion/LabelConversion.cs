@@ -7,7 +7,7 @@ internal static class LabelConversion
 {
     public static void Apply(LabelInstruction label, StageState state, ConversionContext ctx)
     {
-        var pairs = label.Pairs.Select(p => (Key: ctx.Expand(label, p.Key, state.Lookup), Value: ctx.Expand(label, p.Value, state.Lookup))).ToList();
+        var pairs = label.Pairs.Select(p => (Key: ctx.Expand(label, p.Key, state), Value: ctx.Expand(label, p.Value, state))).ToList();
         state.Config.Config.Labels ??= [];
         foreach (var (key, value) in pairs)
         {

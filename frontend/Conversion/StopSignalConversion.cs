@@ -15,7 +15,7 @@ internal static class StopSignalConversion
 
     public static void Apply(StopSignalInstruction stop, StageState state, ConversionContext ctx)
     {
-        var signal = ctx.Expand(stop, stop.Signal, state.Lookup);
+        var signal = ctx.Expand(stop, stop.Signal, state);
         if (!IsValid(signal)) throw ctx.Error(stop, $"Invalid signal: {signal}", "use a name like SIGTERM or a number like 15");
         state.Config.Config.StopSignal = signal;
         state.AddHistory("STOPSIGNAL " + signal, null);

@@ -8,7 +8,7 @@ internal static class VolumeConversion
 {
     public static void Apply(VolumeInstruction volume, StageState state, ConversionContext ctx)
     {
-        var paths = volume.Volumes.Select(v => ctx.Expand(volume, v, state.Lookup)).ToList();
+        var paths = volume.Volumes.Select(v => ctx.Expand(volume, v, state)).ToList();
         state.Config.Config.Volumes ??= [];
         foreach (var path in paths)
         {

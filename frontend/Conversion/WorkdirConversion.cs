@@ -8,7 +8,7 @@ internal static class WorkdirConversion
 {
     public static void Apply(WorkdirInstruction workdir, StageState state, ConversionContext ctx)
     {
-        var path = ctx.Expand(workdir, workdir.Path, state.Lookup);
+        var path = ctx.Expand(workdir, workdir.Path, state);
         if (path.Length == 0) throw ctx.Error(workdir, "WORKDIR requires exactly one argument");
         var dir = UnixPath.Resolve(state.WorkingDir, path);
         state.Config.Config.WorkingDir = dir;

@@ -36,7 +36,7 @@ public sealed class ShellLexer(char escapeChar = '\\')
     /// <summary>Processes text and splits it into words at unquoted blanks (including blanks produced by expansion).</summary>
     public IReadOnlyList<string> ProcessWords(string text, VariableLookup env) => Process(text, env).Words;
 
-    /// <summary>Processes one word and reports which variable names were found set and which were not.</summary>
+    /// <summary>Processes one word and reports which variable names were found set and which were used unset (not counting <c>${v:-w}</c>-style uses).</summary>
     public ExpansionResult Process(string text, VariableLookup env)
     {
         var run = new Run(this, text, env);
@@ -243,7 +243,8 @@ public sealed class ShellLexer(char escapeChar = '\\')
                 throw new ExpansionException("syntax error: missing '}'");
             }
 
-            var value = Lookup(name);
+            // ${v-w}, ${v+w} and ${v?m} handle an unset v themselves, so they don't count as undefined uses.
+            var value = Lookup(name, guarded: op is '-' or '+' or '?');
             if (value is null && lexer.SkipUnsetEnv) return "${" + name + written + word + "}";
             var unsetOrNull = value is null || (nullIsUnset && value.Length == 0);
             switch (op)
@@ -310,11 +311,11 @@ public sealed class ShellLexer(char escapeChar = '\\')
             return source[start.._pos];
         }
 
-        private string? Lookup(string name)
+        private string? Lookup(string name, bool guarded = false)
         {
             var v = env(name);
-            if (v is null) Unmatched.Add(name);
-            else Matched.Add(name);
+            if (v is not null) Matched.Add(name);
+            else if (!guarded) Unmatched.Add(name);
             return v;
         }
     }

@@ -27,9 +27,24 @@ internal static class ShellPattern
     public static string Replace(string value, string pattern, string replacement, bool all)
     {
         var regex = ToRegex(pattern, greedy: true, anchored: false);
-        if (all) return regex.Replace(value, _ => replacement);
+        if (all) return ReplaceAll(regex, value, replacement);
         var match = regex.Match(value);
         return match.Success ? string.Concat(value.AsSpan(0, match.Index), replacement, value.AsSpan(match.Index + match.Length)) : value;
+    }
+
+    /// <summary>Go's ReplaceAllString: an empty match right after the previous match is not replaced.</summary>
+    private static string ReplaceAll(Regex regex, string value, string replacement)
+    {
+        var sb = new StringBuilder(value.Length);
+        var pos = 0;
+        var lastEnd = -1;
+        for (var m = regex.Match(value); m.Success; m = m.NextMatch())
+        {
+            if (m.Length == 0 && m.Index == lastEnd) continue;
+            sb.Append(value, pos, m.Index - pos).Append(replacement);
+            pos = lastEnd = m.Index + m.Length;
+        }
+        return sb.Append(value, pos, value.Length - pos).ToString();
     }
 
     internal static Regex ToRegex(string pattern, bool greedy, bool anchored)

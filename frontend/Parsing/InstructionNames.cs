@@ -33,6 +33,8 @@ public static class InstructionNames
     }
 
     /// <summary>Optimal-string-alignment distance: an adjacent transposition ("CPOY") counts as one edit.</summary>
+    internal static int Distance(string a, string b) => a.Length > 64 || b.Length > 64 ? int.MaxValue : EditDistance(a, b);
+
     private static int EditDistance(string a, string b)
     {
         var d = new int[a.Length + 1, b.Length + 1];
