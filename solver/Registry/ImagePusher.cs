@@ -1,0 +1,131 @@
+using Csbuild.Cache;
+using Csbuild.Cache.Images;
+using Csbuild.Oci.Model;
+using Csbuild.Oci.Registry;
+using Csbuild.Solver.Graph;
+
+namespace Csbuild.Solver.Registry;
+
+/// <summary>The outcome of <see cref="ImagePusher.PushAsync"/>.</summary>
+/// <param name="Manifest">The manifest (or index) as the registry now stores it under the destination tag.</param>
+/// <param name="BlobsUploaded">Blobs whose bytes were sent.</param>
+/// <param name="BlobsSkipped">Blobs the repository already had or mounted from another repository.</param>
+public sealed record PushResult(Descriptor Manifest, int BlobsUploaded, int BlobsSkipped)
+{
+    public Digest Digest => Digest.Parse(Manifest.Digest);
+}
+
+/// <summary>
+/// Pushes an image of the local store to a registry: its blobs first (in parallel; those the repository already has
+/// are not sent), the manifest last, byte for byte and under its own media type, so the digest is unchanged.
+/// </summary>
+public static class ImagePusher
+{
+    /// <summary>Blobs uploaded at once; Docker's default of 5 concurrent uploads is more than 2-core CI runners gain from.</summary>
+    public const int MaxConcurrentUploads = 3;
+
+    /// <exception cref="ImageNotFoundException"><paramref name="localName"/> is not in the local store.</exception>
+    /// <exception cref="RegistryException">The registry refused or could not be reached.</exception>
+    public static async Task<PushResult> PushAsync(CsbuildRoot root, string localName, ImageReference destination, RegistryClient client,
+        IProgress<BlobTransfer>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(client);
+
+        ImageRecord? record;
+        try
+        {
+            record = root.Images.Find(localName);
+        }
+        catch (FormatException e)
+        {
+            throw new ImageNotFoundException(localName, e.Message);
+        }
+        if (record is null)
+            throw new ImageNotFoundException(localName, "it is not in the local image store (see 'csbuild images')");
+
+        var content = root.Content.ReadAllBytes(record.ManifestDigest);
+        var mediaType = OciJson.PeekMediaType(content) ?? record.MediaType;
+        // Blobs the registry already holds in the image's source repository can be linked instead of uploaded.
+        var mountFrom = ImageReference.TryParse(record.Name, out var source) && source.Registry == destination.Registry ? source.Repository : null;
+        var counts = new TransferCounts();
+
+        if (MediaTypes.IsIndex(mediaType))
+        {
+            var index = OciJson.DeserializeIndex(content);
+            foreach (var child in index.Manifests)
+            {
+                var childDigest = Digest.Parse(child.Digest);
+                if (!root.Content.Exists(childDigest))
+                    throw new NotSupportedException($"image {record.Name} is an index whose manifest {childDigest} ({child.Platform?.ToString() ?? "no platform"}) "
+                        + "is not in the local store; push a single-platform image instead");
+                var childContent = root.Content.ReadAllBytes(childDigest);
+                if (!MediaTypes.IsManifest(OciJson.PeekMediaType(childContent) ?? child.MediaType))
+                    throw new NotSupportedException($"image {record.Name}: nested index {childDigest} cannot be pushed");
+                await PushBlobsAsync(root, OciJson.DeserializeManifest(childContent), destination.Name, mountFrom, client, progress, counts, cancellationToken)
+                    .ConfigureAwait(false);
+                // By digest only: the tag is meant for the index.
+                var byDigest = ImageReference.Parse($"{destination.Name}@{childDigest}");
+                await client.PutManifestAsync(byDigest, childContent, child.MediaType, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else if (MediaTypes.IsManifest(mediaType))
+        {
+            await PushBlobsAsync(root, OciJson.DeserializeManifest(content), destination.Name, mountFrom, client, progress, counts, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        else
+        {
+            throw new NotSupportedException($"image {record.Name}: manifest type '{mediaType}' cannot be pushed");
+        }
+
+        var pushed = await client.PutManifestAsync(destination, content, mediaType, cancellationToken).ConfigureAwait(false);
+        var descriptor = new Descriptor { MediaType = mediaType, Digest = pushed.ToString(), Size = content.Length };
+        return new PushResult(descriptor, counts.Uploaded, counts.Skipped);
+    }
+
+    private static async Task PushBlobsAsync(CsbuildRoot root, ImageManifest manifest, RepositoryName repository, string? mountFrom, RegistryClient client,
+        IProgress<BlobTransfer>? progress, TransferCounts counts, CancellationToken cancellationToken)
+    {
+        var blobs = new List<Descriptor>(manifest.Layers.Count + 1);
+        blobs.AddRange(manifest.Layers);
+        blobs.Add(manifest.Config);
+        var distinct = blobs.DistinctBy(b => b.Digest, StringComparer.Ordinal).ToList();
+        foreach (var blob in distinct)
+        {
+            var digest = Digest.Parse(blob.Digest);
+            if (!root.Content.Exists(digest))
+                throw new InvalidDataException($"blob {digest} ({blob.MediaType}) of the image is missing from the local store; rebuild or re-pull the image");
+            var size = root.Content.Size(digest);
+            if (size != blob.Size)
+                throw new InvalidDataException($"blob {digest} in the local store is {size} bytes, the manifest says {blob.Size}");
+        }
+
+        var options = new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentUploads, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(distinct, options, async (blob, ct) =>
+        {
+            var digest = Digest.Parse(blob.Digest);
+            var bytes = progress is null ? null
+                : new SynchronousProgress<long>(n => progress.Report(new BlobTransfer(digest, blob.MediaType, blob.Size, n, BlobTransferState.Transferring)));
+            var result = await client.PushBlobAsync(repository, digest, blob.Size, () => root.Content.OpenRead(digest), mountFrom, bytes, ct)
+                .ConfigureAwait(false);
+            var state = result switch
+            {
+                BlobPushResult.AlreadyExists => BlobTransferState.AlreadyExists,
+                BlobPushResult.Mounted => BlobTransferState.Mounted,
+                _ => BlobTransferState.Completed,
+            };
+            counts.Add(result == BlobPushResult.Uploaded);
+            progress?.Report(new BlobTransfer(digest, blob.MediaType, blob.Size, blob.Size, state));
+        }).ConfigureAwait(false);
+    }
+
+    private sealed class TransferCounts
+    {
+        private int _uploaded, _skipped;
+        public int Uploaded => Volatile.Read(ref _uploaded);
+        public int Skipped => Volatile.Read(ref _skipped);
+        public void Add(bool uploaded) => Interlocked.Increment(ref uploaded ? ref _uploaded : ref _skipped);
+    }
+}
