@@ -13,8 +13,8 @@ public sealed class SizeLimitedReadStream(Stream inner, long limit, bool leaveOp
     public override int Read(Span<byte> buffer)
     {
         // Ask for one byte beyond the limit so a bomb is noticed instead of silently cut off.
-        long allowance = Limit - BytesRead + 1;
-        if (buffer.Length > allowance) buffer = buffer[..(int)allowance];
+        long remaining = Limit - BytesRead;
+        if (remaining < buffer.Length) buffer = buffer[..(int)(remaining + 1)];
         int n = inner.Read(buffer);
         BytesRead += n;
         if (BytesRead > Limit) throw new DecompressionLimitExceededException(Limit);

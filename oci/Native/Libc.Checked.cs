@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace Csbuild.Oci.Native;
 
@@ -52,6 +53,50 @@ public static unsafe partial class Libc
         times[0] = new Timespec { Seconds = seconds, Nanoseconds = nanoseconds };
         times[1] = times[0];
         ThrowIfFailed(utimensat(AtFdCwd, path, times, AtSymlinkNoFollow), "utimensat", path);
+    }
+
+    /// <summary>
+    /// Creates a new file with O_CREAT|O_EXCL (which also refuses to follow a symlink at the final component).
+    /// Returns 0 and the open handle, or the errno (EEXIST when something is already there).
+    /// </summary>
+    public static int TryCreateExclusive(string path, uint mode, out SafeFileHandle? handle)
+    {
+        int fd = open(path, OWronly | OCreat | OExcl | OCloexec, mode);
+        if (fd < 0)
+        {
+            handle = null;
+            return LastErrno;
+        }
+        handle = new SafeFileHandle(fd, ownsHandle: true);
+        return 0;
+    }
+
+    public static void ChangeOwner(SafeFileHandle file, int uid, int gid, string pathForErrors) =>
+        ThrowIfFailed(fchown((int)file.DangerousGetHandle(), (uint)uid, (uint)gid), "fchown", pathForErrors);
+
+    /// <summary>fchmod with permission bits including setuid/setgid/sticky (not masked by the umask).</summary>
+    public static void ChangeMode(SafeFileHandle file, int mode, string pathForErrors) =>
+        ThrowIfFailed(fchmod((int)file.DangerousGetHandle(), (uint)mode & 0xFFF), "fchmod", pathForErrors);
+
+    public static void SetTimes(SafeFileHandle file, long seconds, long nanoseconds, string pathForErrors)
+    {
+        var times = stackalloc Timespec[2];
+        times[0] = new Timespec { Seconds = seconds, Nanoseconds = nanoseconds };
+        times[1] = times[0];
+        ThrowIfFailed(futimens((int)file.DangerousGetHandle(), times), "futimens", pathForErrors);
+    }
+
+    /// <summary>fsetxattr that reports errno instead of throwing (0 on success).</summary>
+    public static int TrySetXattr(SafeFileHandle file, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        Span<byte> terminated = name.Length < 256 ? stackalloc byte[name.Length + 1] : new byte[name.Length + 1];
+        name.CopyTo(terminated);
+        terminated[^1] = 0;
+        fixed (byte* namePtr = terminated)
+        fixed (byte* valuePtr = value)
+        {
+            return fsetxattr((int)file.DangerousGetHandle(), namePtr, valuePtr, (nuint)value.Length, 0) == 0 ? 0 : LastErrno;
+        }
     }
 
     public static void CreateHardLink(string existingPath, string newPath) =>

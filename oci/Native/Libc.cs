@@ -41,11 +41,35 @@ public static unsafe partial class Libc
     public const ulong MsPrivate = 1 << 18;
     public const ulong MsSlave = 1 << 19;
 
+    // open(2) flags with the same value on x86_64 and aarch64 (O_NOFOLLOW/O_DIRECTORY differ, so they are not here).
+    public const int ORdonly = 0;
+    public const int OWronly = 1;
+    public const int ORdwr = 2;
+    public const int OCreat = 0x40;
+    public const int OExcl = 0x80;
+    public const int OTrunc = 0x200;
+    public const int OCloexec = 0x80000;
+
     public const int MntForce = 1;
     public const int MntDetach = 2;
 
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int mknod(string path, uint mode, ulong dev);
+
+    [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int open(string path, int flags, uint mode);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int fchown(int fd, uint owner, uint group);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int fchmod(int fd, uint mode);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int fsetxattr(int fd, byte* name, byte* value, nuint size, int flags);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int futimens(int fd, Timespec* times);
 
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int mkdir(string path, uint mode);

@@ -9,7 +9,7 @@ internal readonly record struct TarXattr(byte[] Name, byte[] Value);
 /// The header of one tar entry as layers use it, after PAX/GNU extensions have been applied. Only the entry
 /// types OCI layers contain are represented (<see cref="TarEntryType"/> is reused for the type flag values).
 /// </summary>
-internal sealed class LayerTarEntry
+internal sealed record LayerTarEntry
 {
     public required TarEntryType Type { get; init; }
 

@@ -84,8 +84,8 @@ internal static class PaxRecords
             case "path": into.Path = clear ? null : Text(value, "path"); break;
             case "linkpath": into.LinkPath = clear ? null : Text(value, "linkpath"); break;
             case "size": into.Size = clear ? null : Decimal(value, "size"); break;
-            case "uid": into.Uid = clear ? null : checked((int)Decimal(value, "uid")); break;
-            case "gid": into.Gid = clear ? null : checked((int)Decimal(value, "gid")); break;
+            case "uid": into.Uid = clear ? null : Id(value, "uid"); break;
+            case "gid": into.Gid = clear ? null : Id(value, "gid"); break;
             case "mtime": into.ModificationTime = clear ? null : Timestamp(value); break;
             default: break; // atime, ctime, uname, gname, comment, vendor records: not needed for layers
         }
@@ -102,6 +102,12 @@ internal static class PaxRecords
         if (!Utf8Parser.TryParse(value, out long number, out int consumed) || consumed != value.Length || number < 0)
             throw new InvalidDataException($"PAX {key} record is not a non-negative decimal number");
         return number;
+    }
+
+    private static int Id(ReadOnlySpan<byte> value, string key)
+    {
+        long id = Decimal(value, key);
+        return id <= int.MaxValue ? (int)id : throw new InvalidDataException($"PAX {key} record {id} is out of range");
     }
 
     /// <summary>"seconds[.fraction]" with an optional minus sign; the fraction is kept to nanoseconds.</summary>

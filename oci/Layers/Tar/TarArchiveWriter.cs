@@ -98,18 +98,9 @@ internal sealed class TarArchiveWriter : IDisposable
     {
         _paxEntries.Clear();
         var nameField = header.Slice(TarFields.NameOffset, TarFields.NameLength);
-        if (TarFields.IsAscii(entry.Name) && entry.Name.Length <= TarFields.NameLength)
-            TarFields.WriteAscii(nameField, entry.Name);
-        else if (TrySplitUstarPath(entry.Name, out int separator))
-        {
-            TarFields.WriteAscii(header.Slice(TarFields.PrefixOffset, TarFields.PrefixLength), entry.Name[..separator]);
-            TarFields.WriteAscii(nameField, entry.Name[(separator + 1)..]);
-        }
-        else
-        {
-            TarFields.WriteAscii(nameField, entry.Name);
-            _paxEntries.Add(("path"u8.ToArray(), Encoding.UTF8.GetBytes(entry.Name)));
-        }
+        bool nameFits = TarFields.IsAscii(entry.Name) && entry.Name.Length <= TarFields.NameLength;
+        TarFields.WriteAscii(nameField, entry.Name);
+        if (!nameFits) _paxEntries.Add(("path"u8.ToArray(), Encoding.UTF8.GetBytes(entry.Name)));
 
         TarFields.WriteAscii(header.Slice(TarFields.LinkNameOffset, TarFields.LinkNameLength), entry.LinkName);
         if (!TarFields.IsAscii(entry.LinkName) || entry.LinkName.Length > TarFields.LinkNameLength)
@@ -124,6 +115,15 @@ internal sealed class TarArchiveWriter : IDisposable
             if (xattr.Name.AsSpan().IndexOfAny((byte)'=', (byte)'\n', (byte)0) >= 0)
                 throw new NotSupportedException($"xattr name '{Encoding.UTF8.GetString(xattr.Name)}' of '{entry.Name}' cannot be stored in a PAX record");
             _paxEntries.Add(([.. PaxRecords.XattrPrefix, .. xattr.Name], xattr.Value));
+        }
+        // Like Go: a long ASCII path is split into ustar prefix + name only when no PAX header is written anyway
+        // (readers such as System.Formats.Tar ignore the prefix of PAX-format entries).
+        if (_paxEntries.Count == 1 && !nameFits && TrySplitUstarPath(entry.Name, out int separator))
+        {
+            _paxEntries.Clear();
+            nameField.Clear();
+            TarFields.WriteAscii(header.Slice(TarFields.PrefixOffset, TarFields.PrefixLength), entry.Name[..separator]);
+            TarFields.WriteAscii(nameField, entry.Name[(separator + 1)..]);
         }
         if (entry.DeviceMajor > TarFields.MaxOctal(TarFields.DevMajorLength) || entry.DeviceMinor > TarFields.MaxOctal(TarFields.DevMinorLength) ||
             entry.DeviceMajor < 0 || entry.DeviceMinor < 0)
