@@ -18,12 +18,9 @@ internal static class ArgConversion
             var defaultValue = decl.DefaultValue is null ? null : ctx.Expand(arg, decl.DefaultValue, state);
             written.Add(defaultValue is null ? name : name + "=" + defaultValue);
             var value = ctx.Args.StageValue(name, defaultValue);
-            state.BuildArgs.Add((name, value));
-            if (value is not null && !ConfigHasEnv(state, name)) state.RunEnv.Set(name, value);
+            state.DeclareArg(name, value);
+            if (value is not null && !state.ConfigEnv.Contains(name)) state.RunEnv.Set(name, value);
         }
         state.AddHistory("ARG " + string.Join(' ', written), null);
     }
-
-    private static bool ConfigHasEnv(StageState state, string name) =>
-        state.Config.Config.Env?.Any(e => e.Length > name.Length && e[name.Length] == '=' && e.StartsWith(name, StringComparison.Ordinal)) == true;
 }

@@ -22,6 +22,21 @@ internal sealed class ConversionContext
 
     public ShellLexer Lexer => new(Model.Syntax.EscapeChar);
 
+    /// <summary>Stage names (lower case) to the index of the first stage with that name.</summary>
+    public Dictionary<string, int> StageIndexByName
+    {
+        get
+        {
+            if (_stageIndexByName is not null) return _stageIndexByName;
+            _stageIndexByName = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var stage in Model.Stages)
+                if (stage.Name is not null) _stageIndexByName.TryAdd(stage.Name, stage.Index);
+            return _stageIndexByName;
+        }
+    }
+
+    private Dictionary<string, int>? _stageIndexByName;
+
     /// <summary>Finished stages by index.</summary>
     public Dictionary<int, StageState> Stages { get; } = [];
 
@@ -49,9 +64,11 @@ internal sealed class ConversionContext
     public string Expand(Instruction at, string word, StageState state, VariableLookup? lookup = null)
     {
         var result = ExpandWithMatches(at, word, lookup ?? state.Lookup);
+        var reported = 0;
         foreach (var name in result.Unmatched)
         {
-            if (state.BuildArgs.Any(a => a.Name == name)) continue;
+            // A handful per word is enough to point at the problem (and keeps hostile input linear).
+            if (state.IsDeclaredArg(name) || ++reported > 5) continue;
             var suggestion = Suggest(name, state);
             Warn(at, "UndefinedVar", $"Usage of undefined variable '${name}'" + (suggestion is null ? "" : $" (did you mean ${suggestion}?)"));
         }
@@ -60,7 +77,7 @@ internal sealed class ConversionContext
 
     private static string? Suggest(string name, StageState state)
     {
-        var candidates = state.RunEnv.ToList().Select(e => e[..e.IndexOf('=')]).Concat(state.BuildArgs.Select(a => a.Name)).Distinct();
+        var candidates = state.RunEnv.Keys.Concat(state.BuildArgs.Select(a => a.Name)).Distinct().Take(200);
         return candidates.FirstOrDefault(c => c.Equals(name, StringComparison.OrdinalIgnoreCase) || Parsing.InstructionNames.Distance(c, name) == 1);
     }
 

@@ -1,9 +1,13 @@
 namespace Csbuild.Frontend.Conversion;
 
-/// <summary>An ordered environment (<c>KEY=value</c> list) with replace-in-place updates, as LLB state env is.</summary>
+/// <summary>
+/// An ordered environment (<c>KEY=value</c> list) with replace-in-place updates, as LLB state env is. Indexed by
+/// key, so a Dockerfile with many variables stays linear.
+/// </summary>
 internal sealed class EnvList
 {
     private readonly List<KeyValuePair<string, string>> _items = [];
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
 
     public EnvList() { }
 
@@ -16,47 +20,34 @@ internal sealed class EnvList
         }
     }
 
+    public int Count => _items.Count;
+
+    public IEnumerable<string> Keys => _items.Select(kv => kv.Key);
+
     public EnvList Clone()
     {
         var copy = new EnvList();
         copy._items.AddRange(_items);
+        foreach (var (k, v) in _index) copy._index[k] = v;
         return copy;
     }
 
-    public string? Get(string key)
-    {
-        for (var i = _items.Count - 1; i >= 0; i--)
-            if (_items[i].Key == key) return _items[i].Value;
-        return null;
-    }
+    public string? Get(string key) => _index.TryGetValue(key, out var i) ? _items[i].Value : null;
 
     public void Set(string key, string value)
     {
-        for (var i = 0; i < _items.Count; i++)
+        if (_index.TryGetValue(key, out var i))
         {
-            if (_items[i].Key != key) continue;
             _items[i] = new(key, value);
             return;
         }
+        _index[key] = _items.Count;
         _items.Add(new(key, value));
     }
 
-    public bool Contains(string key) => Get(key) is not null;
+    public bool Contains(string key) => _index.ContainsKey(key);
+
+    public int IndexOf(string key) => _index.TryGetValue(key, out var i) ? i : -1;
 
     public List<string> ToList() => _items.Select(kv => kv.Key + "=" + kv.Value).ToList();
-
-    /// <summary>Sets a key in a Docker config env list (<c>KEY=value</c> strings), replacing in place.</summary>
-    public static List<string> SetIn(List<string>? env, string key, string value)
-    {
-        env ??= [];
-        for (var i = 0; i < env.Count; i++)
-        {
-            var eq = env[i].IndexOf('=');
-            if ((eq < 0 ? env[i] : env[i][..eq]) != key) continue;
-            env[i] = key + "=" + value;
-            return env;
-        }
-        env.Add(key + "=" + value);
-        return env;
-    }
 }

@@ -16,13 +16,9 @@ internal sealed record StageBase(string Reference, int? StageIndex, PlatformSpec
 /// </summary>
 internal static class StagePlan
 {
-    public static Stage? FindByName(IReadOnlyList<Stage> stages, string name, int before = int.MaxValue)
-    {
-        var lower = name.ToLowerInvariant();
-        foreach (var s in stages)
-            if (s.Index < before && s.Name == lower) return s;
-        return null;
-    }
+    /// <summary>The first stage of that name (case-insensitive) defined before index <paramref name="before"/>.</summary>
+    public static Stage? FindByName(ConversionContext ctx, string name, int before = int.MaxValue) =>
+        ctx.StageIndexByName.TryGetValue(name.ToLowerInvariant(), out var index) && index < before ? ctx.Model.Stages[index] : null;
 
     /// <summary>Expands a stage's FROM line with the global scope.</summary>
     public static StageBase ResolveBase(Stage stage, ConversionContext ctx)
@@ -54,7 +50,7 @@ internal static class StagePlan
                 throw ctx.Error(from, $"failed to parse platform {platformText}: {e.Message}", near: "--platform");
             }
         }
-        var baseStage = FindByName(ctx.Model.Stages, reference, stage.Index);
+        var baseStage = FindByName(ctx, reference, stage.Index);
         return new StageBase(reference, baseStage?.Index, platform, platformText);
     }
 
@@ -71,7 +67,7 @@ internal static class StagePlan
                 throw ctx.Error(copy, $"circular dependency detected on stage: {Describe(current)}", "a stage can't copy from itself", "--from");
             return stages[index];
         }
-        var named = FindByName(stages, value);
+        var named = FindByName(ctx, value);
         if (named is not null && named.Index == current.Index)
             throw ctx.Error(copy, $"circular dependency detected on stage: {Describe(current)}", "a stage can't copy from itself", "--from");
         return named;
@@ -84,7 +80,7 @@ internal static class StagePlan
         Stage target;
         if (ctx.Request.Target is { Length: > 0 } wanted)
         {
-            target = FindByName(stages, wanted)
+            target = FindByName(ctx, wanted)
                 ?? throw new DockerfileException(ctx.FileName, 0, 0, $"target stage \"{wanted}\" could not be found",
                     stages.Any(s => s.Name is not null)
                         ? "stages are: " + string.Join(", ", stages.Where(s => s.Name is not null).Select(s => s.Name))

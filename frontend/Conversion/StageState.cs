@@ -29,6 +29,41 @@ internal sealed class StageState
     /// <summary>ARGs declared in this stage, in order, with their values (null when unset), for RUN's history text.</summary>
     public List<(string Name, string? Value)> BuildArgs { get; } = [];
 
+    private readonly HashSet<string> _declared = new(StringComparer.Ordinal);
+    private EnvList? _configEnv;
+
+    public bool IsDeclaredArg(string name) => _declared.Contains(name);
+
+    public void DeclareArg(string name, string? value)
+    {
+        BuildArgs.Add((name, value));
+        _declared.Add(name);
+    }
+
+    /// <summary>The image config's Env, indexed; written back to <see cref="Config"/> on every change.</summary>
+    public EnvList ConfigEnv
+    {
+        get
+        {
+            if (_configEnv is not null) return _configEnv;
+            _configEnv = new EnvList(Config.Config.Env);
+            // Keep the config list in the indexed copy's order (a base image could list a key twice).
+            if (_configEnv.Count != (Config.Config.Env?.Count ?? 0)) Config.Config.Env = _configEnv.ToList();
+            return _configEnv;
+        }
+    }
+
+    /// <summary>Sets a variable in the image config's Env, replacing an existing one in place.</summary>
+    public void SetConfigEnv(string key, string value)
+    {
+        var env = ConfigEnv;
+        var at = env.IndexOf(key);
+        env.Set(key, value);
+        Config.Config.Env ??= [];
+        if (at < 0) Config.Config.Env.Add(key + "=" + value);
+        else Config.Config.Env[at] = key + "=" + value;
+    }
+
     public List<StepHistory> History { get; } = [];
 
     /// <summary>Whether CMD was set in this stage (ENTRYPOINT then keeps it).</summary>
