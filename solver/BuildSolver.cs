@@ -22,6 +22,7 @@ public sealed class BuildSolver
     private readonly OpRunners _runners;
     private readonly SemaphoreSlim _slots;
     private readonly Context.StatDigestCache _digests;
+    private readonly ConcurrentDictionary<Vertex, byte> _announcedCached = new();
     private CancellationTokenSource? _failFast;
     private readonly ConcurrentDictionary<Vertex, Lazy<Task<SolvedRef>>> _results = new();
 
@@ -87,6 +88,7 @@ public sealed class BuildSolver
 
         if (!vertex.IgnoreCache && _root.Database.FindRecord(key) is { } record && _runners.ChainUsable(record.ChainId))
         {
+            ReportCachedAncestors(vertex);
             Report(new VertexCached(vertex.Id, vertex.Name, DateTimeOffset.UtcNow));
             return new ChainRef(record.ChainId);
         }
@@ -134,4 +136,16 @@ public sealed class BuildSolver
     }
 
     private void Report(ProgressEvent e) => _progress.Report(e);
+
+    // A hit is not solved further, but users expect to see every step of it as CACHED, as BuildKit shows them.
+    private void ReportCachedAncestors(Vertex vertex)
+    {
+        foreach (var input in vertex.Inputs)
+        {
+            if (input.Op is LocalOp or ScratchOp) continue;
+            if (_results.ContainsKey(input) || !_announcedCached.TryAdd(input, 0)) continue;
+            ReportCachedAncestors(input);
+            Report(new VertexCached(input.Id, input.Name, DateTimeOffset.UtcNow));
+        }
+    }
 }

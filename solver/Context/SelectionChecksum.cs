@@ -29,7 +29,7 @@ public static class SelectionChecksum
     private static void Append(IncrementalHash hash, StringBuilder line, string kind, string path, SourceEntry entry, bool includeOwnership, IFileDigestCache? digests)
     {
         var s = entry.Status;
-        line.Clear().Append(kind).Append('\0').Append(path).Append('\0').Append(s.Type.ToString("x")).Append('\0').Append(s.Permissions.ToString("o"));
+        line.Clear().Append(kind).Append('\0').Append(path).Append('\0').Append(s.Type.ToString("x")).Append('\0').Append(Convert.ToString(s.Permissions, 8));
         if (includeOwnership) line.Append('\0').Append(s.Uid).Append(':').Append(s.Gid);
         if (s.IsSymlink) line.Append('\0').Append(new FileInfo(entry.HostPath).LinkTarget);
         else if (s.IsRegular) line.Append('\0').Append(digests?.GetOrCompute(entry.HostPath, s) ?? FileDigest(entry.HostPath));
