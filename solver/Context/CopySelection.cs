@@ -26,7 +26,7 @@ public static class CopySelection
             foreach (var root in found)
             {
                 var descendants = new List<SourceEntry>();
-                if (root.Status.IsDirectory) Walk(source, root.RelativePath, exclude, descendants);
+                if (root.Status.IsDirectory) Walk(source, root.RelativePath, root.RelativePath.Length == 0 ? 0 : root.RelativePath.Length + 1, exclude, descendants);
                 matches.Add(new CopyMatch(root, descendants));
             }
         }
@@ -89,13 +89,14 @@ public static class CopySelection
             if (source.Get(rel) is { } entry) yield return entry;
     }
 
-    private static void Walk(ICopySource source, string directory, PathPatternMatcher? exclude, List<SourceEntry> into)
+    // --exclude patterns inside a copied directory match paths relative to that directory, as BuildKit's copy does.
+    private static void Walk(ICopySource source, string directory, int rootPrefix, PathPatternMatcher? exclude, List<SourceEntry> into)
     {
         foreach (var child in source.List(directory))
         {
-            if (exclude is not null && exclude.IsExcluded(child.RelativePath, child.Status.IsDirectory)) continue;
+            if (exclude is not null && exclude.IsExcluded(child.RelativePath[rootPrefix..], child.Status.IsDirectory)) continue;
             into.Add(child);
-            if (child.Status.IsDirectory) Walk(source, child.RelativePath, exclude, into);
+            if (child.Status.IsDirectory) Walk(source, child.RelativePath, rootPrefix, exclude, into);
         }
     }
 }
