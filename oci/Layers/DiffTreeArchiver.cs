@@ -43,7 +43,13 @@ internal sealed class DiffTreeArchiver : IDisposable
 
     public int EntryCount { get; private set; }
 
-    public void ArchiveContents() => ArchiveDirectory(_root, "", opaque: false, directoryMtime: 0);
+    /// <summary>Archives everything below the root; the root itself gets no entry, only its opaque marker if it has one.</summary>
+    public void ArchiveContents()
+    {
+        var rootStatus = Libc.StatNoFollow(_root);
+        ReadXattrs(_root, "", out bool rootOpaque);
+        ArchiveDirectory(_root, "", rootOpaque, rootStatus.MtimeSeconds);
+    }
 
     public void Dispose()
     {

@@ -32,7 +32,7 @@ public static class LayerTarWriter
         bool compressed = options.Compression != LayerCompression.None;
         using var blob = new DigestingWriteStream(destination, leaveOpen: true);
         using var compressor = compressed
-            ? LayerCompressionStreams.CreateCompressor(blob, options.Compression, options.CompressionLevel, options.ZstdWorkers, leaveOpen: true)
+            ? LayerCompressionStreams.CreateCompressor(blob, options.Compression, options.CompressionLevel, options.CompressionWorkers, leaveOpen: true)
             : null;
         using var tarBytes = compressed ? new DigestingWriteStream(compressor!, leaveOpen: true) : null;
         var uncompressed = tarBytes ?? blob;

@@ -17,8 +17,8 @@ public sealed record LayerWriteOptions
     /// </summary>
     public int? CompressionLevel { get; init; }
 
-    /// <summary>zstd worker threads; null means one per core. The output does not depend on this number.</summary>
-    public int? ZstdWorkers { get; init; }
+    /// <summary>Compression threads (gzip and zstd); null means one per core. The output does not depend on this number.</summary>
+    public int? CompressionWorkers { get; init; }
 
     /// <summary>
     /// SOURCE_DATE_EPOCH: modification times later than this are written as this instant (earlier ones are kept),

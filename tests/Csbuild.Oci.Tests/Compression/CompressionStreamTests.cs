@@ -98,6 +98,37 @@ public class CompressionStreamTests
     }
 
     [Fact]
+    public void ParallelGzip_OutputDoesNotDependOnTheWorkerCount_AndIsValidMultiMemberGzip()
+    {
+        using var dir = new TempDirectory();
+        var data = SampleData(3 * ParallelGzipCompressStream.ChunkSize + 12345);
+        var one = Compress(data, LayerCompression.Gzip, workers: 1);
+        var two = Compress(data, LayerCompression.Gzip, workers: 2);
+        var eight = Compress(data, LayerCompression.Gzip, workers: 8);
+        Assert.Equal(one, two);
+        Assert.Equal(one, eight);
+
+        string path = dir.Combine("multi.gz");
+        File.WriteAllBytes(path, one);
+        ExternalTool.Run("gzip", "-t", path);
+        Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(data)), ExternalTool.Sha256Of("gzip -dc \"$1\"", path));
+        Assert.Equal(data, Decompress(one, out _));
+    }
+
+    [Fact]
+    public void ParallelGzip_OfNothing_IsAValidEmptyGzip()
+    {
+        using var dir = new TempDirectory();
+        var empty = Compress([], LayerCompression.Gzip);
+        string path = dir.Combine("empty.gz");
+        File.WriteAllBytes(path, empty);
+        ExternalTool.Run("gzip", "-t", path);
+        Assert.Equal("", ExternalTool.Shell("gzip -dc \"$1\"", path));
+        Assert.Empty(Decompress(empty, out var detected));
+        Assert.Equal(LayerCompression.Gzip, detected);
+    }
+
+    [Fact]
     public void Gzip_LevelsMatter_AndBadLevelsAreRefused()
     {
         var data = SampleData();

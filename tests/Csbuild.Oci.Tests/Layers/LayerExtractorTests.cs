@@ -128,6 +128,30 @@ public class LayerExtractorTests
     }
 
     [Fact]
+    public void OpaqueRoot_SurvivesExtractionAndArchiving_InBothFormats()
+    {
+        using var dir = new TempDirectory();
+        var tar = HostileTar.Build(w =>
+        {
+            HostileTar.File(w, ".wh..wh..opq", "");
+            HostileTar.File(w, "only", "everything else of the lower layers is hidden");
+        });
+        string overlay = dir.Combine("overlay"), oci = dir.Combine("oci");
+        var original = LayerHelper.ExtractBytes(tar, overlay);
+        LayerHelper.ExtractBytes(tar, oci, new LayerExtractOptions { Privileged = false });
+        Assert.Equal("y"u8.ToArray(), Libc.GetXattr(overlay, Whiteouts.OverlayOpaqueXattr));
+        Assert.True(File.Exists(Path.Join(oci, Whiteouts.OpaqueMarker)));
+
+        Libc.SetTimesNoFollow(overlay, 1_650_000_000);
+        Libc.SetTimesNoFollow(oci, 1_650_000_000);
+        var fromOverlay = LayerHelper.WriteToFile(overlay, dir.Combine("a.tar"), new LayerWriteOptions { Compression = LayerCompression.None });
+        var fromOci = LayerHelper.WriteToFile(oci, dir.Combine("b.tar"), new LayerWriteOptions { Compression = LayerCompression.None });
+        Assert.Equal(fromOverlay.DiffId, fromOci.DiffId);
+        Assert.Equal([".wh..wh..opq", "only"], LayerHelper.ListWithGnuTar(dir.Combine("a.tar")));
+        Assert.Equal(2, original.EntryCount);
+    }
+
+    [Fact]
     public void DeviceNodes_NeedAllowDevices()
     {
         using var dir = new TempDirectory();

@@ -178,7 +178,7 @@ public class LayerTarWriterTests
         var gzip1 = LayerHelper.WriteToFile(diff, dir.Combine("g1"), new LayerWriteOptions { CompressionLevel = 1 });
         var gzip9 = LayerHelper.WriteToFile(diff, dir.Combine("g9"), new LayerWriteOptions { CompressionLevel = 9 });
         var zstd1 = LayerHelper.WriteToFile(diff, dir.Combine("z1"), new LayerWriteOptions { Compression = LayerCompression.Zstd, CompressionLevel = 1 });
-        var zstd19 = LayerHelper.WriteToFile(diff, dir.Combine("z19"), new LayerWriteOptions { Compression = LayerCompression.Zstd, CompressionLevel = 19, ZstdWorkers = 2 });
+        var zstd19 = LayerHelper.WriteToFile(diff, dir.Combine("z19"), new LayerWriteOptions { Compression = LayerCompression.Zstd, CompressionLevel = 19, CompressionWorkers = 2 });
         Assert.Single(new[] { gzip1, gzip9, zstd1, zstd19 }.Select(r => r.DiffId).Distinct());
         Assert.True(gzip9.BlobSize < gzip1.BlobSize);
         Assert.True(zstd19.BlobSize < zstd1.BlobSize);
