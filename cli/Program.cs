@@ -8,6 +8,8 @@ BuildCommand.Configure(root);
 root.Subcommands.Add(BuildCommand.Create("build", "Build an image from a Dockerfile (the default command)."));
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(ImagesCommand.Create());
+root.Subcommands.Add(PullCommand.Create());
+root.Subcommands.Add(PushCommand.Create());
 root.Subcommands.Add(ParseCommand.Create());
 root.Subcommands.Add(VersionCommand.Create());
 

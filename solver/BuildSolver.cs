@@ -128,11 +128,11 @@ public sealed class BuildSolver
         }
     }
 
-    /// <summary>Whether the vertex added a layer in this build or when its cache record was made.</summary>
-    public async Task<bool> AddedLayerAsync(Vertex vertex, CancellationToken ct)
+    /// <summary>The cache record of a solved vertex: whether it added a layer, and when that result was built.</summary>
+    public async Task<Cache.Metadata.CacheRecord?> RecordOfAsync(Vertex vertex, CancellationToken ct)
     {
         var key = await _keys.KeyOf(vertex, ct);
-        return _root.Database.FindRecord(key, touch: false) is { } record && record.AddedLayer;
+        return _root.Database.FindRecord(key, touch: false);
     }
 
     private void Report(ProgressEvent e) => _progress.Report(e);

@@ -4,7 +4,7 @@ namespace Csbuild.Cache.Metadata;
 /// A cache hit: a step's key, the chain (top layer) its result is, and the chain it ran on, so a hit tells
 /// whether the step added a layer without solving its inputs. Null chain = empty filesystem.
 /// </summary>
-public sealed record CacheRecord(string Key, string? ChainId, string? BaseChainId)
+public sealed record CacheRecord(string Key, string? ChainId, string? BaseChainId, DateTimeOffset Created)
 {
     public bool AddedLayer => ChainId != BaseChainId;
 }
@@ -13,8 +13,9 @@ public sealed partial class CacheDatabase
 {
     public CacheRecord? FindRecord(string key, bool touch = true)
     {
-        var rows = Query("SELECT key, chain_id, base_chain_id FROM cache_records WHERE key=$k",
-            r => new CacheRecord(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2)), ("$k", key));
+        var rows = Query("SELECT key, chain_id, base_chain_id, created_at FROM cache_records WHERE key=$k",
+            r => new CacheRecord(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3))), ("$k", key));
         if (rows.Count == 0) return null;
         if (touch) Execute("UPDATE cache_records SET last_used=$now WHERE key=$k", ("$now", Now()), ("$k", key));
         return rows[0];
@@ -23,7 +24,8 @@ public sealed partial class CacheDatabase
     public void PutRecord(string key, string? chainId, string? baseChainId, string description) =>
         Execute("""
             INSERT INTO cache_records(key, chain_id, base_chain_id, description, created_at, last_used) VALUES($k, $c, $b, $d, $now, $now)
-            ON CONFLICT(key) DO UPDATE SET chain_id=excluded.chain_id, base_chain_id=excluded.base_chain_id, last_used=excluded.last_used
+            ON CONFLICT(key) DO UPDATE SET chain_id=excluded.chain_id, base_chain_id=excluded.base_chain_id,
+              created_at=excluded.created_at, last_used=excluded.last_used
             """, ("$k", key), ("$c", chainId), ("$b", baseChainId), ("$d", description), ("$now", Now()));
 
     public int CountRecords() => Query("SELECT COUNT(*) FROM cache_records", r => r.GetInt32(0))[0];

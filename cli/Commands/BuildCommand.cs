@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Csbuild.Cli.Progress;
 using Csbuild.Frontend;
+using Csbuild.Oci.Registry;
+using Csbuild.Solver.Registry;
 using Csbuild.Solver;
 using Csbuild.Solver.Export;
 using Csbuild.Solver.Graph;
@@ -50,7 +52,12 @@ internal static class BuildCommand
         var sourceDateEpoch = SourceDateEpoch(parse, o);
         await using var progress = ProgressModes.CreateSink(mode, Console.Error);
 
-        var images = new LocalImageResolver(root);
+        using var registryClient = new RegistryClient(new RegistryOptions { InsecureRegistries = parse.GetValue(o.InsecureRegistries) ?? [] });
+        var images = new RegistryImageResolver(root, registryClient, new RegistryImageResolverOptions
+        {
+            AlwaysPull = parse.GetValue(o.Pull),
+            DefaultPlatform = parse.GetValue(o.Platform) ?? Solver.PlatformSpec.Host,
+        });
         var request = new FrontendRequest
         {
             DockerfileText = dockerfileText,
@@ -75,6 +82,15 @@ internal static class BuildCommand
         var output = await solver.SolveAsync(ct);
         var result = await new ImageExporter(root).ExportAsync(graph, solver, output, tags, sourceDateEpoch, ct);
         await progress.CompleteAsync();
+        if (parse.GetValue(o.Push))
+        {
+            if (tags.Length == 0) throw new CliException("--push needs at least one --tag naming the registry repository");
+            foreach (var tag in tags)
+            {
+                var pushed = await ImagePusher.PushAsync(root, tag, ImageReference.Parse(tag), registryClient, null, ct);
+                Console.Error.WriteLine($"pushing {tag} done: {pushed.Digest}");
+            }
+        }
 
         var id = result.Manifest.Digest;
         if (parse.GetValue(o.IidFile) is { } iidFile) await File.WriteAllTextAsync(iidFile, id, ct);

@@ -18,12 +18,15 @@ internal sealed class BuildOptions
     public readonly Option<string?> IidFile = new("--iidfile") { Description = "Write the image id (manifest digest) to the file" };
     public readonly Option<string?> Runtime = new("--runtime") { Description = "OCI runtime binary for RUN steps (default: runc)" };
     public readonly Option<int?> Jobs = new("--jobs") { Description = "How many steps may run at once (default: number of cores)" };
+    public readonly Option<bool> Pull = new("--pull") { Description = "Always attempt to pull a newer version of the base images" };
+    public readonly Option<bool> Push = new("--push") { Description = "Push the tagged image(s) to their registry after the build" };
+    public readonly Option<string[]> InsecureRegistries = new("--insecure-registry") { Description = "Registry (host[:port]) reachable over plain HTTP or with an unverified certificate; repeatable", AllowMultipleArgumentsPerToken = false };
     public readonly Option<string?> Platform = new("--platform") { Description = "Target platform (only the host platform can run RUN steps)" };
 
     public void AddTo(Command command)
     {
         command.Arguments.Add(Context);
-        foreach (var option in new Option[] { File, Tags, BuildArgs, Target, NoCache, NoCacheFilter, Labels, Progress, Quiet, IidFile, Runtime, Jobs, Platform })
+        foreach (var option in new Option[] { File, Tags, BuildArgs, Target, NoCache, NoCacheFilter, Labels, Progress, Quiet, IidFile, Runtime, Jobs, Platform, Pull, Push, InsecureRegistries })
             command.Options.Add(option);
     }
 }

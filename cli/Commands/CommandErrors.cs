@@ -30,6 +30,7 @@ internal static class CommandErrors
         OperationCanceledException => ("canceled", ExitCodes.BuildFailed),
         Frontend.DockerfileException df => (df.Message, ExitCodes.BuildFailed),
         ImageNotFoundException nf => (nf.Message, ExitCodes.BuildFailed),
+        Oci.Registry.RegistryException re => (re.Message, re.IsNotFound || re.IsUnauthorized ? ExitCodes.BuildFailed : ExitCodes.Infrastructure),
         StepFailedException step when step.InnerException is ExecutorException => (step.Message, ExitCodes.Infrastructure),
         BuildException build => (build.Message, ExitCodes.BuildFailed),
         ExecutorException ex => (ex.Message, ExitCodes.Infrastructure),

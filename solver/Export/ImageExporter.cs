@@ -17,16 +17,22 @@ public sealed class ImageExporter(CsbuildRoot root)
     {
         if (output is not ChainRef chainRef) throw new BuildException("the build result is not a filesystem");
         var chain = root.Database.GetChain(chainRef.TopChainId);
-        var created = sourceDateEpoch ?? TruncateToSeconds(DateTimeOffset.UtcNow);
-
         var config = graph.Config.Clone();
-        config.Created = created;
+        // Times come from when each step's result was built (its cache record), so a fully cached rebuild
+        // writes the same config and the same image digest, as BuildKit does; SOURCE_DATE_EPOCH overrides.
+        var stepTime = config.Created ?? DateTimeOffset.UnixEpoch;
+        var newest = stepTime;
         config.RootFs = new RootFs { DiffIds = chain.Select(l => l.DiffId.ToString()).ToList() };
         foreach (var step in graph.History)
         {
-            var empty = step.Vertex is null || !await solver.AddedLayerAsync(step.Vertex, ct);
-            config.History.Add(new HistoryEntry { Created = created, CreatedBy = step.CreatedBy, Comment = step.Comment, EmptyLayer = empty ? true : null });
+            var record = step.Vertex is null ? null : await solver.RecordOfAsync(step.Vertex, ct);
+            if (record is not null) stepTime = TruncateToSeconds(record.Created);
+            if (stepTime > newest) newest = stepTime;
+            var empty = record is null || !record.AddedLayer;
+            config.History.Add(new HistoryEntry { Created = sourceDateEpoch ?? stepTime, CreatedBy = step.CreatedBy, Comment = step.Comment, EmptyLayer = empty ? true : null });
         }
+        var created = sourceDateEpoch ?? (graph.History.Any(h => h.Vertex is not null) ? newest : TruncateToSeconds(DateTimeOffset.UtcNow));
+        config.Created = created;
         var nonEmptyHistory = config.History.Count(h => h.EmptyLayer != true);
         // Tools pair non-empty history entries with layers; a base image that lacked history gets neutral entries.
         if (nonEmptyHistory < chain.Count)
