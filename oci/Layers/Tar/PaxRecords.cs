@@ -27,6 +27,9 @@ internal static class PaxRecords
 {
     public static ReadOnlySpan<byte> XattrPrefix => "SCHILY.xattr."u8;
 
+    /// <summary>More xattrs than Linux can hold on one file (their names alone are limited to 64 KiB) means a hostile header.</summary>
+    public const int MaxXattrsPerEntry = 4096;
+
     /// <summary>Appends one record to <paramref name="output"/>.</summary>
     public static void Append(ArrayBufferWriter<byte> output, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
@@ -72,6 +75,8 @@ internal static class PaxRecords
             if (name.Length == 0) throw new InvalidDataException("PAX xattr record without an attribute name");
             into.Xattrs ??= [];
             into.Xattrs.RemoveAll(x => x.Name.AsSpan().SequenceEqual(name));
+            if (into.Xattrs.Count >= MaxXattrsPerEntry)
+                throw new InvalidDataException($"PAX header carries more than {MaxXattrsPerEntry} xattrs");
             into.Xattrs.Add(new TarXattr(name, value.ToArray()));
             return;
         }

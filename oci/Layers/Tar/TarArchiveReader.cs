@@ -14,7 +14,7 @@ namespace Csbuild.Oci.Layers.Tar;
 internal sealed class TarArchiveReader : IDisposable
 {
     private const int BufferSize = 128 * 1024;
-    private const int MaxExtensionPayload = 1024 * 1024; // PAX and GNU long-name payloads
+    private const int MaxExtensionPayload = 1024 * 1024; // PAX and GNU long-name payloads, summed per entry
 
     private readonly Stream _source;
     private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
@@ -40,6 +40,7 @@ internal sealed class TarArchiveReader : IDisposable
 
         PaxOverrides? pax = null;
         string? longName = null, longLink = null;
+        long extensionBytes = 0; // chained extension headers must not add up to unbounded memory
         Span<byte> block = stackalloc byte[TarFields.BlockSize];
         while (true)
         {
@@ -63,6 +64,10 @@ internal sealed class TarArchiveReader : IDisposable
             VerifyChecksum(block, headerOffset);
             var type = (TarEntryType)block[TarFields.TypeOffset];
             long size = TarFields.ParseNumber(block.Slice(TarFields.SizeOffset, TarFields.SizeLength), "size");
+            bool extension = type is TarEntryType.ExtendedAttributes or TarEntryType.GlobalExtendedAttributes or
+                TarEntryType.LongPath or TarEntryType.LongLink;
+            if (extension && (extensionBytes += size) > MaxExtensionPayload)
+                throw new InvalidDataException($"tar extension headers before the entry at offset {headerOffset} exceed {MaxExtensionPayload} bytes");
             switch (type)
             {
                 case TarEntryType.ExtendedAttributes:

@@ -236,7 +236,33 @@ public class TarCodecTests
         hugePax[156] = (byte)'x';
         Encoding.ASCII.GetBytes("77777777777\0").CopyTo(hugePax, 124);
         FixChecksum(hugePax);
-        Assert.Contains("exceeds", Assert.Throws<InvalidDataException>(() => ReadAll(hugePax)).Message);
+        Assert.Contains("exceed", Assert.Throws<InvalidDataException>(() => ReadAll(hugePax)).Message);
+    }
+
+    [Fact]
+    public void Reader_BoundsChainedExtensionHeaders()
+    {
+        var entry = WriteWithOurWriter((Entry(TarEntryType.RegularFile, "f", size: 0), []));
+        byte[] PaxHeader(int payloadLength)
+        {
+            // one "comment" record filling the payload exactly
+            string prefix = $"{payloadLength} comment=";
+            var payload = new byte[payloadLength];
+            Encoding.ASCII.GetBytes(prefix).CopyTo(payload, 0);
+            payload.AsSpan(prefix.Length, payloadLength - prefix.Length - 1).Fill((byte)'c');
+            payload[^1] = (byte)'\n';
+            var header = new byte[512];
+            Encoding.ASCII.GetBytes("PaxHeaders.0/f").CopyTo(header, 0);
+            header[156] = (byte)'x';
+            TarFields.WriteOctal(header.AsSpan(100, 8), 0x1A4);
+            TarFields.WriteOctal(header.AsSpan(124, 12), payloadLength);
+            "ustar\000"u8.CopyTo(header.AsSpan(257));
+            FixChecksum(header);
+            return [.. header, .. payload, .. new byte[TarFields.PaddingFor(payloadLength)]];
+        }
+        Assert.Single(ReadAll([.. PaxHeader(600_000), .. entry]));
+        var error = Assert.Throws<InvalidDataException>(() => ReadAll([.. PaxHeader(600_000), .. PaxHeader(600_000), .. entry]));
+        Assert.Contains("extension headers", error.Message);
     }
 
     [Fact]
