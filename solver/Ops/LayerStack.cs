@@ -19,12 +19,14 @@ internal sealed class LayerStack(CsbuildRoot root, SolveOptions options)
         var chain = root.Database.GetChain(topChainId);
         var dirs = new string[chain.Count];
         for (int i = 0; i < chain.Count; i++)
-            dirs[i] = root.Snapshots.EnsureUnpacked(chain[i], Extract);
+        {
+            var layer = chain[i];
+            // Image layers may carry device nodes (docker allows them); the diff_id check catches a wrong blob.
+            dirs[i] = root.Snapshots.EnsureUnpacked(layer, (blob, target) =>
+                LayerExtractor.Extract(blob, target, new LayerExtractOptions { ExpectedDiffId = layer.DiffId, AllowDevices = true }).DiffId);
+        }
         return dirs;
     }
-
-    private static Digest Extract(Stream blob, string target) =>
-        LayerExtractor.Extract(blob, target, new LayerExtractOptions()).DiffId;
 
     /// <summary>
     /// Records the snapshot as a new layer on <paramref name="parentChainId"/> and returns the new chain id,
