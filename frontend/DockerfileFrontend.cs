@@ -117,7 +117,7 @@ public static class DockerfileFrontend
         {
             Output = final.State,
             Config = config,
-            History = final.History,
+            History = final.FullHistory(),
             Locals = new Dictionary<string, LocalSource> { ["context"] = request.Context },
         };
         return (new FrontendResult(graph, Filter(warnings, policy)), policy);

@@ -77,8 +77,9 @@ internal sealed class ConversionContext
 
     private static string? Suggest(string name, StageState state)
     {
-        var candidates = state.RunEnv.Keys.Concat(state.BuildArgs.Select(a => a.Name)).Distinct().Take(200);
-        return candidates.FirstOrDefault(c => c.Equals(name, StringComparison.OrdinalIgnoreCase) || Parsing.InstructionNames.Distance(c, name) == 1);
+        var candidates = state.RunEnv.Keys.Concat(state.BuildArgs.Select(a => a.Name)).Distinct().Take(100);
+        return candidates.FirstOrDefault(c => c.Equals(name, StringComparison.OrdinalIgnoreCase)
+            || (Math.Abs(c.Length - name.Length) <= 1 && Parsing.InstructionNames.Distance(c, name) == 1));
     }
 
     public ExpansionResult ExpandWithMatches(Instruction at, string word, VariableLookup env)

@@ -73,11 +73,11 @@ internal static class StageConverter
             Config = config,
             RunEnv = env,
             CmdTotal = CountSteps(triggers.Concat(stage.Commands)),
+            Parent = parent,
         };
         if (parent is not null)
         {
-            // The stage continues the other stage's image, so its history continues that stage's history.
-            state.History.AddRange(parent.History);
+            // The stage continues the other stage's image, so its history continues that stage's (via Parent).
             state.CmdIndex = 1;
         }
         else

@@ -64,7 +64,24 @@ internal sealed class StageState
         else Config.Config.Env[at] = key + "=" + value;
     }
 
+    /// <summary>This stage's own history entries (those of a stage it is FROM-derived from are in <see cref="Parent"/>).</summary>
     public List<StepHistory> History { get; } = [];
+
+    /// <summary>The stage this one continues (<c>FROM earlier-stage</c>), whose history comes first.</summary>
+    public StageState? Parent { get; init; }
+
+    /// <summary>
+    /// The history of the image this stage produces: the parents' entries, then this stage's. Built on demand, so a
+    /// long chain of derived stages doesn't copy its history at every step.
+    /// </summary>
+    public List<StepHistory> FullHistory()
+    {
+        var chain = new Stack<StageState>();
+        for (var s = this; s is not null; s = s.Parent) chain.Push(s);
+        var all = new List<StepHistory>();
+        while (chain.Count > 0) all.AddRange(chain.Pop().History);
+        return all;
+    }
 
     /// <summary>Whether CMD was set in this stage (ENTRYPOINT then keeps it).</summary>
     public bool CmdSet { get; set; }

@@ -47,7 +47,8 @@ public sealed class ShellLexer(char escapeChar = '\\')
         }
         catch (ExpansionException e)
         {
-            throw new ExpansionException($"failed to process \"{text}\": {e.Message}");
+            var shown = text.Length <= 200 ? text : text[..200] + "…";
+            throw new ExpansionException($"failed to process \"{shown}\": {e.Message}");
         }
     }
 
