@@ -69,13 +69,6 @@ internal sealed class ArgScope
         }
     }
 
-    /// <summary>
-    /// The value of a stage's <c>ARG name[=default]</c>: the --build-arg if given, else the default, else the
-    /// global value of the same name (global ARGs and predefined platform ARGs), else unset.
-    /// </summary>
-    public string? StageValue(string name, string? expandedDefault) =>
-        BuildArg(name) ?? expandedDefault ?? (_global.TryGetValue(name, out var g) ? g : null);
-
     /// <summary>Proxy values given as --build-arg; RUN steps get them without an ARG declaration.</summary>
     public IEnumerable<KeyValuePair<string, string>> ProxyValues()
     {

@@ -86,6 +86,7 @@ internal static class StageConverter
             state.State = new Vertex(op, state.StepName(fromText)) { IgnoreCache = ignoreCache };
         }
 
+        state.CmdIsOnBuild = true;
         foreach (var trigger in triggers)
         {
             try
@@ -98,6 +99,7 @@ internal static class StageConverter
                     $"ONBUILD trigger \"{trigger.Node.Original}\" of the base image failed: {e.Detail}", e.Hint, inner: e);
             }
         }
+        state.CmdIsOnBuild = false;
         foreach (var command in stage.Commands)
         {
             ctx.CancellationToken.ThrowIfCancellationRequested();

@@ -90,6 +90,9 @@ internal sealed class StageState
 
     public int CmdTotal { get; set; }
 
+    /// <summary>While the base image's ONBUILD triggers run: progress names say so.</summary>
+    public bool CmdIsOnBuild { get; set; }
+
     public string? Lookup(string name) => RunEnv.Get(name);
 
     public string WorkingDir => string.IsNullOrEmpty(Config.Config.WorkingDir) ? "/" : Config.Config.WorkingDir;
@@ -102,7 +105,8 @@ internal sealed class StageState
         CmdIndex++;
         var width = (int)(1 + Math.Floor(Math.Log10(Math.Max(1, CmdTotal))));
         var index = CmdIndex.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(width);
-        return DisplayName is null ? $"[{index}/{CmdTotal}] {text}" : $"[{DisplayName} {index}/{CmdTotal}] {text}";
+        var onbuild = CmdIsOnBuild ? "ONBUILD " : "";
+        return DisplayName is null ? $"[{index}/{CmdTotal}] {onbuild}{text}" : $"[{DisplayName} {index}/{CmdTotal}] {onbuild}{text}";
     }
 
     public void AddHistory(string createdBy, Vertex? layer) =>

@@ -34,6 +34,20 @@ public class ArgScopeTests
     }
 
     [Fact]
+    public void Arg_history_records_the_resolved_value()
+    {
+        var g = Conv.Graph("ARG G=global\nFROM alpine\nARG V=1 G\n", buildArgs: a => a["V"] = "2");
+        Assert.Equal("ARG V=2 G=global", g.History[0].CreatedBy);
+    }
+
+    [Fact]
+    public void A_build_arg_skips_expanding_the_default()
+    {
+        var env = RunEnv("FROM alpine\nARG V=${REQUIRED:?}\nRUN x\n", a => a["V"] = "given");
+        Assert.Contains("V=given", env);
+    }
+
+    [Fact]
     public void Args_are_scoped_to_their_stage()
     {
         var env = RunEnv("FROM alpine AS a\nARG ONLY_A=1\nFROM alpine\nRUN x\n");

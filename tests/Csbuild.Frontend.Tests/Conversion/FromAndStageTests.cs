@@ -169,7 +169,7 @@ public class FromAndStageTests
         var g = Conv.Graph("FROM onbuild-base\nRUN echo mine\n", images);
         var chain = Conv.Chain(g.Output);
         Assert.Equal(["/bin/sh", "-c", "echo trigger"], Assert.IsType<ExecOp>(chain[1].Op).Args);
-        Assert.Equal("[2/3] RUN echo trigger", chain[1].Name);
+        Assert.Equal("[2/3] ONBUILD RUN echo trigger", chain[1].Name);
         Assert.Contains("T=1", Assert.IsType<ExecOp>(chain[2].Op).Env);
         Assert.Null(g.Config.Config.OnBuild);
     }

@@ -89,11 +89,20 @@ public class RunConversionTests
     }
 
     [Fact]
-    public void Env_overrides_an_arg_of_the_same_name()
+    public void Env_overrides_an_earlier_arg_of_the_same_name()
     {
-        var op = Run("FROM alpine\nARG V=fromarg\nENV V=fromenv\nARG V\nRUN x\n", a => a["V"] = "buildarg");
-        Assert.Contains("V=fromenv", op.Env);
-        Assert.DoesNotContain("V=buildarg", op.Env);
+        // The Dockerfile reference's example: the ENV wins over the --build-arg.
+        var op = Run("FROM alpine\nARG CONT_IMG_VER\nENV CONT_IMG_VER=v1.0.0\nRUN echo $CONT_IMG_VER\n", a => a["CONT_IMG_VER"] = "v2.0.1");
+        Assert.Contains("CONT_IMG_VER=v1.0.0", op.Env);
+        Assert.DoesNotContain("CONT_IMG_VER=v2.0.1", op.Env);
+    }
+
+    [Fact]
+    public void An_arg_after_env_sets_the_run_env_but_not_the_config_as_buildkit_does()
+    {
+        var g = Conv.Graph("FROM alpine\nENV V=fromenv\nARG V=fromarg\nRUN x\n");
+        Assert.Contains("V=fromarg", Assert.IsType<ExecOp>(g.Output.Op).Env);
+        Assert.Contains("V=fromenv", g.Config.Config.Env!);
     }
 
     [Fact]
