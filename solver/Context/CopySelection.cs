@@ -57,7 +57,7 @@ public static class CopySelection
     {
         var entry = source.Get(path);
         if (entry is null) return [];
-        if (followSymlinks && entry.Value.Status.IsSymlink && source.ResolveSymlink(path) is { } target && source.Get(target) is { } resolved)
+        if (followSymlinks && entry.Value.Status.IsSymbolicLink && source.ResolveSymlink(path) is { } target && source.Get(target) is { } resolved)
             // The named source is followed (within the source only); its contents keep the name the user gave.
             return [resolved with { RelativePath = target }];
         return [entry.Value];

@@ -1,4 +1,4 @@
-using Csbuild.Solver.Native;
+using Csbuild.Oci.Native;
 
 namespace Csbuild.Solver.Context;
 
@@ -13,9 +13,9 @@ public sealed class DirectoryCopySource(string directory, IReadOnlyList<string> 
 
     public SourceEntry? Get(string relativePath)
     {
-        if (relativePath.Length == 0) return new SourceEntry("", Directory, FileStatus.Get(Directory));
+        if (relativePath.Length == 0) return new SourceEntry("", Directory, Libc.StatNoFollow(Directory));
         var host = Path.Combine(Directory, relativePath);
-        if (FileStatus.TryGet(host) is not { } status) return null;
+        if (Libc.TryStatNoFollow(host) is not { } status) return null;
         if (IsIgnored(relativePath, status.IsDirectory)) return null;
         // A path reached through a symlinked parent directory is not in the context proper.
         var parent = Path.GetDirectoryName(relativePath);
@@ -33,7 +33,7 @@ public sealed class DirectoryCopySource(string directory, IReadOnlyList<string> 
         {
             var rel = relativePath.Length == 0 ? name : relativePath + "/" + name;
             var host = Path.Combine(dir, name);
-            if (FileStatus.TryGet(host) is not { } status) continue;
+            if (Libc.TryStatNoFollow(host) is not { } status) continue;
             if (IsIgnored(rel, status.IsDirectory))
             {
                 // An excluded directory may still hold re-included files ("!dir/keep"); walk it only then.
@@ -50,7 +50,7 @@ public sealed class DirectoryCopySource(string directory, IReadOnlyList<string> 
         for (int hops = 0; hops < 255; hops++)
         {
             var host = Path.Combine(Directory, string.Join('/', resolved));
-            if (FileStatus.TryGet(host) is not { IsSymlink: true }) return string.Join('/', resolved);
+            if (Libc.TryStatNoFollow(host) is not { IsSymbolicLink: true }) return string.Join('/', resolved);
             var target = new FileInfo(host).LinkTarget!;
             resolved.RemoveAt(resolved.Count - 1);
             if (target.StartsWith('/')) return null; // an absolute link points at the host, never into the context
@@ -76,7 +76,7 @@ public sealed class DirectoryCopySource(string directory, IReadOnlyList<string> 
         foreach (var part in relativeDirectory.Split('/'))
         {
             current = Path.Combine(current, part);
-            if (FileStatus.TryGet(current) is { IsSymlink: true }) return true;
+            if (Libc.TryStatNoFollow(current) is { IsSymbolicLink: true }) return true;
         }
         return false;
     }

@@ -1,4 +1,4 @@
-using Csbuild.Solver.Native;
+using Csbuild.Oci.Native;
 
 namespace Csbuild.Solver.Context;
 

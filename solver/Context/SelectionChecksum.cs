@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Csbuild.Oci.Model;
-using Csbuild.Solver.Native;
+using Csbuild.Oci.Native;
 
 namespace Csbuild.Solver.Context;
 
@@ -29,10 +29,10 @@ public static class SelectionChecksum
     private static void Append(IncrementalHash hash, StringBuilder line, string kind, string path, SourceEntry entry, bool includeOwnership, IFileDigestCache? digests)
     {
         var s = entry.Status;
-        line.Clear().Append(kind).Append('\0').Append(path).Append('\0').Append(s.Type.ToString("x")).Append('\0').Append(Convert.ToString(s.Permissions, 8));
+        line.Clear().Append(kind).Append('\0').Append(path).Append('\0').Append(s.FileType.ToString("x")).Append('\0').Append(Convert.ToString(s.Permissions, 8));
         if (includeOwnership) line.Append('\0').Append(s.Uid).Append(':').Append(s.Gid);
-        if (s.IsSymlink) line.Append('\0').Append(new FileInfo(entry.HostPath).LinkTarget);
-        else if (s.IsRegular) line.Append('\0').Append(digests?.GetOrCompute(entry.HostPath, s) ?? FileDigest(entry.HostPath));
+        if (s.IsSymbolicLink) line.Append('\0').Append(new FileInfo(entry.HostPath).LinkTarget);
+        else if (s.IsRegularFile) line.Append('\0').Append(digests?.GetOrCompute(entry.HostPath, s) ?? FileDigest(entry.HostPath));
         line.Append('\n');
         hash.AppendData(Encoding.UTF8.GetBytes(line.ToString()));
     }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Csbuild.Cache.Metadata;
 using Csbuild.Oci.Model;
-using Csbuild.Solver.Native;
+using Csbuild.Oci.Native;
 
 namespace Csbuild.Solver.Context;
 

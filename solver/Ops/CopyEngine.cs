@@ -1,5 +1,5 @@
 using Csbuild.Solver.Context;
-using Csbuild.Solver.Native;
+using Csbuild.Oci.Native;
 
 namespace Csbuild.Solver.Ops;
 
@@ -13,7 +13,7 @@ public static class CopyEngine
         (uint Uid, uint Gid)? owner, uint? mode)
     {
         var destPath = diff.View.Resolve(dest, followFinal: true);
-        var destExistsAsDir = diff.View.Find(destPath) is { } host && FileStatus.TryGet(host) is { IsDirectory: true };
+        var destExistsAsDir = diff.View.Find(destPath) is { } host && Libc.TryStatNoFollow(host) is { IsDirectory: true };
         bool intoDirectory = destIsDirectory || destExistsAsDir || matches.Count > 1 || matches.Any(m => m.Root.Status.IsDirectory);
         var dirOwner = owner ?? (0, 0);
 
@@ -42,7 +42,7 @@ public static class CopyEngine
     {
         var target = diff.HostPath(targetRelative);
         var status = entry.Status;
-        var existing = FileStatus.TryGet(target);
+        var existing = Libc.TryStatNoFollow(target);
         if (existing is not null && !(existing.Value.IsDirectory && status.IsDirectory)) DiffWriter.RemoveEntry(target);
 
         if (status.IsDirectory)
@@ -50,11 +50,11 @@ public static class CopyEngine
             diff.EnsureDirectory(Parent(targetRelative), DefaultDirMode, owner?.Uid ?? 0, owner?.Gid ?? 0);
             Directory.CreateDirectory(target);
         }
-        else if (status.IsSymlink)
+        else if (status.IsSymbolicLink)
         {
             File.CreateSymbolicLink(target, new FileInfo(entry.HostPath).LinkTarget!);
         }
-        else if (status.IsRegular)
+        else if (status.IsRegularFile)
         {
             File.Copy(entry.HostPath, target, overwrite: true);
         }
@@ -67,7 +67,7 @@ public static class CopyEngine
 
         var (uid, gid) = owner ?? (source.PreservesOwnership ? (status.Uid, status.Gid) : (0u, 0u));
         diff.SetOwner(targetRelative, uid, gid);
-        if (!status.IsSymlink)
+        if (!status.IsSymbolicLink)
         {
             DiffWriter.SetMode(target, mode ?? status.Permissions);
             DiffWriter.SetMtime(target, status.MtimeSeconds, status.MtimeNanoseconds);

@@ -1,3 +1,4 @@
+using Csbuild.Oci.Native;
 using Csbuild.Solver.Native;
 using Csbuild.Solver.Snapshots;
 
@@ -33,10 +34,10 @@ public sealed class DiffWriter
         {
             var rel = string.Join('/', parts, 0, i);
             var host = HostPath(rel);
-            var inDiff = FileStatus.TryGet(host);
+            var inDiff = Libc.TryStatNoFollow(host);
             if (inDiff is { IsDirectory: true }) continue;
             if (inDiff is not null) RemoveEntry(host); // a whiteout or file being replaced by a directory
-            var below = View.Find(rel) is { } lowerHost ? FileStatus.TryGet(lowerHost) : null;
+            var below = View.Find(rel) is { } lowerHost ? Libc.TryStatNoFollow(lowerHost) : null;
             Directory.CreateDirectory(host);
             if (below is { IsDirectory: true } existing)
             {
@@ -54,7 +55,7 @@ public sealed class DiffWriter
 
     public void SetOwner(string relativePath, uint uid, uint gid)
     {
-        if (!Ownership.TryLchown(HostPath(relativePath), uid, gid)) OwnerOverrides[relativePath] = (uid, gid);
+        if (!FileOwnership.TryLchown(HostPath(relativePath), uid, gid)) OwnerOverrides[relativePath] = (uid, gid);
         else OwnerOverrides.Remove(relativePath);
     }
 
@@ -69,7 +70,7 @@ public sealed class DiffWriter
     /// <summary>Removes whatever is at a diff path (file, link, whiteout or directory tree).</summary>
     public static void RemoveEntry(string hostPath)
     {
-        if (FileStatus.TryGet(hostPath) is not { } status) return;
+        if (Libc.TryStatNoFollow(hostPath) is not { } status) return;
         if (status.IsDirectory) Directory.Delete(hostPath, recursive: true);
         else File.Delete(hostPath);
     }

@@ -1,4 +1,4 @@
-using Csbuild.Solver.Native;
+using Csbuild.Oci.Native;
 
 namespace Csbuild.Solver.Snapshots;
 
@@ -47,14 +47,14 @@ public sealed class LayerChainView(IReadOnlyList<string> layersBottomUp)
             if (state == ProbeResult.Hidden) break;
             if (state == ProbeResult.Absent) continue;
             var dir = parts.Length == 0 ? layer : Path.Combine(layer, relativePath);
-            if (FileStatus.TryGet(dir) is not { IsDirectory: true }) break;
+            if (Libc.TryStatNoFollow(dir) is not { IsDirectory: true }) break;
             foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos())
             {
                 var name = entry.Name;
                 if (name == OpaqueMarker) continue;
                 if (name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal)) { hidden.Add(name[WhiteoutPrefix.Length..]); continue; }
                 if (hidden.Contains(name) || entries.ContainsKey(name)) continue;
-                if (FileStatus.TryGet(entry.FullName) is { IsOverlayWhiteout: true }) { hidden.Add(name); continue; }
+                if (Libc.TryStatNoFollow(entry.FullName) is { IsOverlayWhiteout: true }) { hidden.Add(name); continue; }
                 entries[name] = entry.FullName;
             }
             if (IsOpaque(dir)) break;
@@ -79,7 +79,7 @@ public sealed class LayerChainView(IReadOnlyList<string> layersBottomUp)
             resolved.Add(part);
             if (pending.Count == 0 && !followFinal) break;
             var host = Find(string.Join('/', resolved));
-            if (host is null || FileStatus.TryGet(host) is not { IsSymlink: true }) continue;
+            if (host is null || Libc.TryStatNoFollow(host) is not { IsSymbolicLink: true }) continue;
             if (++links > 255) throw new IOException($"too many levels of symbolic links resolving /{path}");
             var target = new FileInfo(host).LinkTarget ?? throw new IOException($"cannot read symlink /{string.Join('/', resolved)}");
             resolved.RemoveAt(resolved.Count - 1);
@@ -105,7 +105,7 @@ public sealed class LayerChainView(IReadOnlyList<string> layersBottomUp)
             var parent = current;
             current = Path.Combine(current, parts[i]);
             if (File.Exists(Path.Combine(parent, WhiteoutPrefix + parts[i]))) return ProbeResult.Hidden;
-            var status = FileStatus.TryGet(current);
+            var status = Libc.TryStatNoFollow(current);
             if (status is null)
                 return ProbeResult.Absent;
             if (status.Value.IsOverlayWhiteout) return ProbeResult.Hidden;
@@ -116,7 +116,7 @@ public sealed class LayerChainView(IReadOnlyList<string> layersBottomUp)
                 {
                     // Lower layers are hidden below an opaque dir; this layer itself may still have the path.
                     var rest = Path.Combine(current, string.Join('/', parts[(i + 1)..]));
-                    return FileStatus.TryGet(rest) is { } s && !s.IsOverlayWhiteout ? ProbeResult.Found : ProbeResult.Hidden;
+                    return Libc.TryStatNoFollow(rest) is { } s && !s.IsOverlayWhiteout ? ProbeResult.Found : ProbeResult.Hidden;
                 }
             }
         }
@@ -124,5 +124,5 @@ public sealed class LayerChainView(IReadOnlyList<string> layersBottomUp)
     }
 
     private static bool IsOpaque(string directory) =>
-        File.Exists(Path.Combine(directory, OpaqueMarker)) || Xattrs.IsOverlayOpaque(directory);
+        File.Exists(Path.Combine(directory, OpaqueMarker)) || Native.FileOwnership.IsOverlayOpaque(directory);
 }

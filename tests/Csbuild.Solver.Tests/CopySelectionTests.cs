@@ -74,9 +74,9 @@ public sealed class CopySelectionTests
         var source = new DirectoryCopySource(dir.Combine("ctx"), []);
 
         var escape = Assert.Single(CopySelection.Select(source, ["escape"], [], true));
-        Assert.True(escape.Root.Status.IsSymlink);
+        Assert.True(escape.Root.Status.IsSymbolicLink);
         var ok = Assert.Single(CopySelection.Select(source, ["ok"], [], true));
-        Assert.True(ok.Root.Status.IsRegular);
+        Assert.True(ok.Root.Status.IsRegularFile);
         Assert.Equal("inside.txt", ok.Root.RelativePath);
     }
 
