@@ -10,6 +10,8 @@ internal static class CmdConversion
         _ = ctx;
         List<string> args = cmd.PrependShell ? [.. state.Shell, .. cmd.Command] : [.. cmd.Command];
         state.Config.Config.Cmd = args;
+        // BuildKit sets it for every CMD (a Docker image spec field kept for compatibility).
+        state.Config.Config.ArgsEscaped = true;
         state.CmdSet = true;
         state.AddHistory("CMD " + GoFormat.QuoteList(args), null);
     }

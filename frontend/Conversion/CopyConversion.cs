@@ -41,6 +41,7 @@ internal static class CopyConversion
         var excludes = copy.Excludes.Select(e => ctx.Expand(copy, e, state)).ToList();
 
         if (copy.IsAdd) CheckAddSources(copy, paths, ctx);
+        else CheckCopySources(copy, paths, ctx);
 
         var destIsDir = dest.Length == 0 || dest == "." || dest.EndsWith('/') || dest.EndsWith("/.", StringComparison.Ordinal);
         if (paths.Count + documents.Count > 1 && !destIsDir)
@@ -79,6 +80,8 @@ internal static class CopyConversion
         state.State = ctx.NewVertex(state, new FileOp(actions), vertexName, [.. inputs]);
 
         var history = new StringBuilder(verb);
+        if (chown is { Length: > 0 }) history.Append(" --chown=").Append(chown);
+        if (chmod is { Length: > 0 }) history.Append(" --chmod=").Append(chmod);
         foreach (var p in paths) history.Append(' ').Append(p);
         foreach (var (name, _) in documents) history.Append(" <<").Append(name);
         history.Append(' ').Append(dest);
@@ -114,13 +117,24 @@ internal static class CopyConversion
         return ctx.NewVertex(state, new ImageOp(copy.From, platform), "[internal] load image " + copy.From);
     }
 
+    private static void CheckCopySources(CopyInstruction copy, List<string> paths, ConversionContext ctx)
+    {
+        foreach (var path in paths)
+        {
+            if (IsGit(path)) throw ctx.Error(copy, "source can't be a git ref for COPY", "use ADD for a git repository", path);
+            if (IsUrl(path)) throw ctx.Error(copy, "source can't be a URL for COPY", "use ADD for a URL", path);
+        }
+    }
+
+    private static bool IsUrl(string path) =>
+        path.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || path.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+
     private static void CheckAddSources(CopyInstruction copy, List<string> paths, ConversionContext ctx)
     {
         foreach (var path in paths)
         {
             if (IsGit(path)) throw ctx.NotSupported(copy, "ADD from a git repository", path);
-            if (path.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || path.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-                throw ctx.NotSupported(copy, "ADD from a URL", path);
+            if (IsUrl(path)) throw ctx.NotSupported(copy, "ADD from a URL", path);
         }
         if (copy.Checksum is not null) throw ctx.Error(copy, "checksum can't be specified for non-HTTP(S) sources", "--checksum is for ADD of a URL", "--checksum");
         if (copy.KeepGitDir is not null) throw ctx.Error(copy, "--keep-git-dir is only valid for git sources", near: "--keep-git-dir");
@@ -155,6 +169,6 @@ internal static class CopyConversion
         }
         if (chmod.Length > 0 && chmod.All(c => "ugoa+-=rwxXst,".Contains(c)))
             throw ctx.NotSupported(copy, "a symbolic --chmod mode", "--chmod");
-        throw ctx.Error(copy, $"invalid chmod parameter: {chmod}", "use an octal mode such as --chmod=0755", "--chmod");
+        throw ctx.Error(copy, $"invalid chmod parameter: '{chmod}'. it should be octal string and between 0 and 07777", "use an octal mode such as --chmod=0755", "--chmod");
     }
 }

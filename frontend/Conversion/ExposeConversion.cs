@@ -12,10 +12,13 @@ internal static class ExposeConversion
         var ports = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var raw in expose.Ports)
         {
-            var spec = ctx.Expand(expose, raw, state);
-            var parsed = ParsePortSpec(spec, out var error);
-            if (error is not null) throw ctx.Error(expose, error, "write EXPOSE 80, 80/udp or 8000-8010/tcp", raw);
-            ports.UnionWith(parsed);
+            // An expansion may yield several ports ("EXPOSE $PORTS"), as BuildKit splits them into words.
+            foreach (var spec in ctx.ExpandWithMatches(expose, raw, state.Lookup).Words)
+            {
+                var parsed = ParsePortSpec(spec, out var error);
+                if (error is not null) throw ctx.Error(expose, error, "write EXPOSE 80, 80/udp or 8000-8010/tcp", raw);
+                ports.UnionWith(parsed);
+            }
         }
         state.Config.Config.ExposedPorts ??= [];
         foreach (var port in ports) state.Config.Config.ExposedPorts[port] = new EmptyObject();

@@ -91,16 +91,34 @@ internal static class RunConversion
         return string.Join(' ', parts);
     }
 
+    /// <summary>
+    /// The progress name text: the instruction as written, variables expanded. RUN keeps quotes and unset
+    /// variables (BuildKit's raw lexer for RUN); other instructions use the plain word expansion.
+    /// </summary>
     internal static string DisplayText(Instruction instruction, StageState state, ConversionContext ctx)
     {
         var text = instruction.DisplayText;
+        var lexer = instruction is RunInstruction
+            ? new Expansion.ShellLexer(ctx.Model.Syntax.EscapeChar) { RawQuotes = true, SkipUnsetEnv = true }
+            : ctx.Lexer;
         try
         {
-            return ctx.Lexer.ProcessWord(text, state.Lookup);
+            text = lexer.ProcessWord(text, state.Lookup);
         }
         catch (Expansion.ExpansionException)
         {
-            return text;
+            // Shown as written.
         }
+        if (instruction is RunInstruction { PrependShell: true } run && run.Node.Heredocs.Count > 0
+            && run.Command.Count == 1 && HeredocMarkers.ParseWord(run.Command[0]) is not null)
+            text += $" ({SummarizeHeredoc(run.Node.Heredocs[0].Content)})";
+        return text;
+    }
+
+    /// <summary>The first line of a here-document, with "..." when there are more.</summary>
+    private static string SummarizeHeredoc(string doc)
+    {
+        var lines = doc.Trim().Replace("\r\n", "\n").Split('\n');
+        return lines.Length > 1 ? lines[0] + "..." : lines[0];
     }
 }

@@ -16,7 +16,7 @@ internal static class WorkdirConversion
         if (dir != "/")
         {
             var op = new FileOp([new MkdirAction(dir, 0b111_101_101, Owner(state.Config.Config.User))]);
-            layer = state.State = ctx.NewVertex(state, op, state.StepName("WORKDIR " + dir), state.State);
+            layer = state.State = ctx.NewVertex(state, op, state.StepName(RunConversion.DisplayText(workdir, state, ctx)), state.State);
         }
         state.AddPlainHistory("WORKDIR " + dir, layer);
     }

@@ -33,7 +33,7 @@ public class CopyConversionTests
         Assert.Equal(new Chown("web", "grp"), action.Owner);
         Assert.Equal(0b111_101_000, action.Mode);
         Assert.Equal(["*.md"], action.Excludes);
-        Assert.Equal("COPY src lib ./ # buildkit", g.History[^1].CreatedBy);
+        Assert.Equal("COPY --chown=web:grp --chmod=0750 src lib ./ # buildkit", g.History[^1].CreatedBy);
         Assert.Same(g.Output, g.History[^1].Vertex);
     }
 
@@ -98,7 +98,7 @@ public class CopyConversionTests
         var (_, op, g) = Copy("FROM alpine\nADD --chown=1:2 file.txt /x/\n");
         var action = Assert.IsType<CopyAction>(Assert.Single(op.Actions));
         Assert.Equal(new Chown("1", "2"), action.Owner);
-        Assert.Equal("ADD file.txt /x/ # buildkit", g.History[^1].CreatedBy);
+        Assert.Equal("ADD --chown=1:2 file.txt /x/ # buildkit", g.History[^1].CreatedBy);
     }
 
     [Theory]
@@ -134,7 +134,10 @@ public class CopyConversionTests
     }
 
     [Theory]
-    [InlineData("COPY --chmod=999 a /b", "invalid chmod parameter: 999")]
+    [InlineData("COPY --chmod=999 a /b", "invalid chmod parameter: '999'. it should be octal string and between 0 and 07777")]
+    [InlineData("COPY --chmod=17777 a /b", "invalid chmod parameter: '17777'")]
+    [InlineData("COPY https://example.com/x /b", "source can't be a URL for COPY")]
+    [InlineData("COPY git@github.com:a/b.git /b", "source can't be a git ref for COPY")]
     [InlineData("COPY a", "COPY requires at least two arguments")]
     [InlineData("COPY --from a /b", "missing a value on flag: from")]
     [InlineData("COPY --link=maybe a /b", "expecting boolean value for flag link, not: maybe")]

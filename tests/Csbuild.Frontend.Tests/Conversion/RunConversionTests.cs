@@ -115,6 +115,15 @@ public class RunConversionTests
     }
 
     [Fact]
+    public void Run_progress_name_keeps_quotes_and_unset_variables_and_summarizes_heredocs()
+    {
+        var g = Conv.Graph("FROM alpine\nENV A=1\nRUN echo \"$A\" $UNSET\n");
+        Assert.Equal("[2/2] RUN echo \"1\" $UNSET", g.Output.Name);
+        var h = Conv.Graph("FROM alpine\nRUN <<EOF\n  apk add x\n  apk add y\nEOF\n");
+        Assert.Equal("[2/2] RUN <<EOF (apk add x...)", h.Output.Name);
+    }
+
+    [Fact]
     public void Heredoc_used_by_a_command_is_handed_to_the_shell_with_its_delimiter()
     {
         var op = Run("FROM alpine\nRUN cat <<EOF > /f\nhello\nEOF\n");
