@@ -90,9 +90,17 @@ internal sealed class ConversionContext
         }
         catch (ExpansionException e)
         {
-            throw Error(at, e.Message, near: word.Length > 0 ? word : null);
+            throw Error(at, e.Message, HintFor(e.Message), word.Length > 0 ? word : null);
         }
     }
+
+    private string? HintFor(string message) =>
+        message.Contains("single-quote", StringComparison.Ordinal) ? "unterminated quote: add the closing ' (or escape the quote)"
+        : message.Contains("double-quote", StringComparison.Ordinal) ? $"unterminated quote: add the closing \" (or write it as {Model.Syntax.EscapeChar}\")"
+        : message.Contains("missing '}'", StringComparison.Ordinal) ? "close the ${...} with a }"
+        : message.Contains("bad substitution", StringComparison.Ordinal) ? "a substitution is ${name} or ${name<modifier>word}"
+        : message.Contains("unsupported modifier", StringComparison.Ordinal) ? "modifiers are :- - :+ + :? ? # ## % %% / //"
+        : null;
 
     public void Warn(Instruction at, string rule, string message)
     {
