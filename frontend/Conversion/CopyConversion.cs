@@ -113,7 +113,7 @@ internal static class CopyConversion
                 throw ctx.NotSupported(copy, $"COPY --from={copy.From} in an ONBUILD trigger naming a stage this build does not otherwise need", "--from");
             return source.State;
         }
-        var platform = state.Stage.From.Platform is null ? null : state.Platform.ToString();
+        var platform = StageConverter.ImagePlatform(null, state.Platform);
         return ctx.NewVertex(state, new ImageOp(copy.From, platform), "[internal] load image " + copy.From);
     }
 

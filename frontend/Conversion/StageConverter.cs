@@ -82,7 +82,7 @@ internal static class StageConverter
         }
         else
         {
-            Op op = stageBase.IsScratch ? new ScratchOp() : new ImageOp(stageBase.Reference, stageBase.PlatformText);
+            Op op = stageBase.IsScratch ? new ScratchOp() : new ImageOp(stageBase.Reference, ImagePlatform(stageBase.PlatformText, stageBase.Platform));
             state.State = new Vertex(op, state.StepName(fromText)) { IgnoreCache = ignoreCache };
         }
 
@@ -107,6 +107,13 @@ internal static class StageConverter
         }
         return state;
     }
+
+    /// <summary>
+    /// The platform an image op asks for: the one written in FROM --platform, or the target platform when it is not
+    /// the host's (so a cross-platform build pulls the right image); null means the host's.
+    /// </summary>
+    internal static string? ImagePlatform(string? written, PlatformSpec platform) =>
+        written ?? (platform == PlatformSpec.HostPlatform ? null : platform.ToString());
 
     /// <summary>Steps shown with a number in progress: FROM plus the layer-producing instructions.</summary>
     private static int CountSteps(IEnumerable<Instruction> commands) =>

@@ -119,6 +119,18 @@ public class FromAndStageTests
     }
 
     [Fact]
+    public void A_foreign_target_platform_is_asked_of_the_image_op_and_resolver()
+    {
+        var images = Conv.DefaultImages();
+        var g = Conv.Graph(Conv.Request("FROM alpine\nCOPY --from=busybox /bin/sh /sh\n") with { Platform = "linux/s390x" }, images);
+        Assert.Equal("linux/s390x", Assert.IsType<ImageOp>(g.Output.Inputs[0].Op).Platform);
+        Assert.Equal("linux/s390x", Assert.IsType<ImageOp>(g.Output.Inputs[1].Op).Platform);
+        Assert.Equal("linux/s390x", images.Calls[0].Platform);
+        var host = Conv.Graph(Conv.Request("FROM alpine\n") with { Platform = PlatformSpec.Host });
+        Assert.Null(Assert.IsType<ImageOp>(host.Output.Op).Platform);
+    }
+
+    [Fact]
     public void Global_args_expand_from_lines_and_build_args_override_them()
     {
         var images = Conv.DefaultImages();
