@@ -20,6 +20,7 @@ public sealed class CsbuildRoot : IDisposable
         Content = new ContentStore(path, TempDirectory);
         Snapshots = new SnapshotStore(System.IO.Path.Combine(path, "snapshots"), Database, Content);
         Images = new ImageStore(path, Database, Content);
+        Lease = new Gc.BuildLease(Database);
     }
 
     public string Path { get; }
@@ -28,6 +29,9 @@ public sealed class CsbuildRoot : IDisposable
     public ContentStore Content { get; }
     public SnapshotStore Snapshots { get; }
     public ImageStore Images { get; }
+
+    /// <summary>What this process uses from the root, kept by collectors in other processes until disposal.</summary>
+    public Gc.BuildLease Lease { get; }
 
     /// <summary>Opens (creating when needed) a root and removes what killed processes left behind.</summary>
     public static CsbuildRoot Open(string path)
@@ -59,5 +63,15 @@ public sealed class CsbuildRoot : IDisposable
         return System.IO.Path.Combine(xdg, "csbuild");
     }
 
-    public void Dispose() => Database.Dispose();
+    public void Dispose()
+    {
+        try
+        {
+            Lease.Dispose();
+        }
+        finally
+        {
+            Database.Dispose();
+        }
+    }
 }

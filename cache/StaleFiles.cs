@@ -31,7 +31,16 @@ public static class StaleFiles
         foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos())
         {
             if (!IsOwnedByDeadProcess(entry.Name)) continue;
-            DeleteTree(entry.FullName);
+            // A killed RUN step leaves its overlay mounted here; never delete through a mount.
+            if (!Gc.StaleMounts.Detach(entry.FullName)) continue;
+            try
+            {
+                DeleteTree(entry.FullName);
+            }
+            catch (IOException)
+            {
+                // Still in use (a killed build's container may still be running): the next process retries.
+            }
         }
     }
 

@@ -86,7 +86,9 @@ public sealed class BuildSolver
         if (vertex.Op is ImageOp image)
             return await _runners.Image.RunAsync(vertex, image, ct);
 
-        if (!vertex.IgnoreCache && _root.Database.FindRecord(key) is { } record && _runners.ChainUsable(record.ChainId))
+        // Lease the record's chain before checking it: a collector in another process then either sees the lease
+        // and keeps the chain, or has already deleted its rows and the check fails (the step runs again).
+        if (!vertex.IgnoreCache && _root.Database.FindRecord(key) is { } record && Lease(record.ChainId) && _runners.ChainUsable(record.ChainId))
         {
             ReportCachedAncestors(vertex);
             Report(new VertexCached(vertex.Id, vertex.Name, DateTimeOffset.UtcNow));
@@ -136,6 +138,12 @@ public sealed class BuildSolver
     }
 
     private void Report(ProgressEvent e) => _progress.Report(e);
+
+    private bool Lease(string? chainId)
+    {
+        _root.Lease.Add(chainId);
+        return true;
+    }
 
     // A hit is not solved further, but users expect to see every step of it as CACHED, as BuildKit shows them.
     private void ReportCachedAncestors(Vertex vertex)

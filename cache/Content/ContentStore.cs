@@ -51,7 +51,7 @@ public sealed class ContentStore(string rootPath, string tempDirectory)
     public Digest Put(ReadOnlySpan<byte> content)
     {
         var digest = Digest.Of(content);
-        if (Exists(digest)) return digest;
+        if (Touch(digest)) return digest;
         using var writer = BeginWrite();
         writer.Write(content);
         writer.Commit(digest);
@@ -61,10 +61,27 @@ public sealed class ContentStore(string rootPath, string tempDirectory)
     /// <summary>Copies a stream into the store, verifying it against <paramref name="expected"/> when given.</summary>
     public async Task<Digest> PutAsync(Stream content, Digest? expected, CancellationToken cancellationToken)
     {
-        if (expected is { } e && Exists(e)) return e;
+        if (expected is { } e && Touch(e)) return e;
         using var writer = BeginWrite();
         await content.CopyToAsync(writer, 1 << 20, cancellationToken);
         return writer.Commit(expected);
+    }
+
+    /// <summary>
+    /// Marks an existing blob as just stored, so a collector running beside this build keeps it (it never deletes
+    /// blobs written or touched after the oldest running build started). False when the blob is not there.
+    /// </summary>
+    public bool Touch(Digest digest)
+    {
+        try
+        {
+            File.SetLastWriteTimeUtc(BlobPath(digest), DateTime.UtcNow);
+            return true;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
     }
 
     /// <summary>A temp-file writer that hashes what passes through it; nothing is visible until Commit.</summary>

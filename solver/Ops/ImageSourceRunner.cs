@@ -27,6 +27,7 @@ internal sealed class ImageSourceRunner(CsbuildRoot root, IImageResolver images,
             var layer = manifest.Layers[i];
             var parent = chainId;
             chainId = LayerRecord.ComputeChainId(parent, diffId);
+            root.Lease.Add(chainId);
             if (root.Database.GetLayer(chainId) is null)
                 root.Database.AddLayer(new LayerRecord(chainId, parent, diffId, Digest.Parse(layer.Digest), layer.Size, layer.MediaType, null, 0));
         }

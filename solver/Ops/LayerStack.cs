@@ -51,6 +51,7 @@ internal sealed class LayerStack(CsbuildRoot root, SolveOptions options)
         }
 
         var chainId = LayerRecord.ComputeChainId(parentChainId, written.DiffId);
+        root.Lease.Add(chainId); // before the row exists, so a collector never takes it from under this build
         if (root.Database.GetLayer(chainId) is { Snapshot: { } existing } && Directory.Exists(root.Snapshots.FsPath(existing)))
             return chainId; // the same layer exists already (another step or process made it): keep that one
 

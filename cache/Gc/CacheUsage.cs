@@ -1,0 +1,15 @@
+namespace Csbuild.Cache.Gc;
+
+/// <summary>
+/// Disk use of a root by kind (<c>csbuild du</c>): unpacked snapshots, the content store's blobs, cache records,
+/// and what <c>csbuild prune --all</c> would reclaim now.
+/// </summary>
+public sealed record CacheUsage(
+    int Snapshots, long SnapshotBytes,
+    int Blobs, long BlobBytes,
+    int Records, int Layers, long DatabaseBytes,
+    long ReclaimableSnapshotBytes, long ReclaimableBlobBytes, int ReclaimableRecords)
+{
+    public long TotalBytes => SnapshotBytes + BlobBytes + DatabaseBytes;
+    public long ReclaimableBytes => ReclaimableSnapshotBytes + ReclaimableBlobBytes;
+}
