@@ -10,6 +10,8 @@ root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(ImagesCommand.Create());
 root.Subcommands.Add(PullCommand.Create());
 root.Subcommands.Add(PushCommand.Create());
+root.Subcommands.Add(SaveCommand.Create());
+root.Subcommands.Add(LoadCommand.Create());
 root.Subcommands.Add(ParseCommand.Create());
 root.Subcommands.Add(VersionCommand.Create());
 

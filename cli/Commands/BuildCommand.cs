@@ -40,11 +40,8 @@ internal static class BuildCommand
             throw new CliException($"failed to read dockerfile: open {dockerfilePath}: no such file or directory", ExitCodes.BuildFailed);
         var dockerfileText = await File.ReadAllTextAsync(dockerfilePath, ct);
         var tags = parse.GetValue(o.Tags) ?? [];
-        foreach (var tag in tags)
-        {
-            try { Cache.Images.ImageName.Normalize(tag); }
-            catch (FormatException e) { throw new CliException($"invalid tag \"{tag}\": {e.Message}"); }
-        }
+        foreach (var tag in tags) ValidateName(tag, "tag");
+        var outputs = ParseOutputs(parse, o, tags);
 
         var quiet = parse.GetValue(o.Quiet);
         var mode = ProgressModes.Parse(quiet ? "quiet" : parse.GetValue(o.Progress) ?? "auto");
@@ -80,19 +77,14 @@ internal static class BuildCommand
         };
         var solver = new BuildSolver(root, graph, images, solveOptions, progress.Sink);
         var output = await solver.SolveAsync(ct);
-        var result = await new ImageExporter(root).ExportAsync(graph, solver, output, tags, sourceDateEpoch, ct);
+        var exported = await WriteOutputsAsync(outputs, root, graph, solver, output, solveOptions, registryClient, tags, ct);
         await progress.CompleteAsync();
-        if (parse.GetValue(o.Push))
-        {
-            if (tags.Length == 0) throw new CliException("--push needs at least one --tag naming the registry repository");
-            foreach (var tag in tags)
-            {
-                var pushed = await ImagePusher.PushAsync(root, tag, ImageReference.Parse(tag), registryClient, null, ct);
-                Console.Error.WriteLine($"pushing {tag} done: {pushed.Digest}");
-            }
-        }
 
-        var id = result.Manifest.Digest;
+        var first = exported.FirstOrDefault();
+        if (parse.GetValue(o.MetadataFile) is { } metadataFile)
+            await File.WriteAllBytesAsync(metadataFile, BuildMetadata.Serialize(first.Result, first.Names ?? []), ct);
+        if (first.Result is null) return ExitCodes.Ok;
+        var id = first.Result.Manifest.Digest;
         if (parse.GetValue(o.IidFile) is { } iidFile) await File.WriteAllTextAsync(iidFile, id, ct);
         if (quiet)
         {
@@ -101,9 +93,129 @@ internal static class BuildCommand
         else
         {
             Console.Error.WriteLine($"writing image {id} done");
-            foreach (var tag in tags) Console.Error.WriteLine($"naming to {Cache.Images.ImageName.Normalize(tag)} done");
+            foreach (var (spec, _, names) in exported)
+                if (spec.Kind is OutputKind.Image or OutputKind.Registry)
+                    foreach (var name in names) Console.Error.WriteLine($"naming to {Cache.Images.ImageName.Normalize(name)} done");
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The outputs of this build: each <c>--output</c>, or the local image store when none is given; <c>--push</c>
+    /// adds pushing to the image output (or a registry output), as buildx's shorthand does.
+    /// </summary>
+    private static List<OutputSpec> ParseOutputs(ParseResult parse, BuildOptions o, IReadOnlyList<string> tags)
+    {
+        var ociDefault = parse.GetValue(o.OciMediaTypes);
+        var outputs = new List<OutputSpec>();
+        foreach (var text in parse.GetValue(o.Outputs) ?? [])
+        {
+            try { outputs.Add(OutputSpec.Parse(text, ociDefault)); }
+            catch (FormatException e) { throw new CliException(e.Message); }
+        }
+        if (outputs.Count == 0)
+            outputs.Add(new OutputSpec { Kind = OutputKind.Image, Image = ImageExportOptions.Default with { OciMediaTypes = ociDefault ?? true } });
+        if (parse.GetValue(o.Push))
+        {
+            var index = outputs.FindIndex(s => s.Kind is OutputKind.Image or OutputKind.Registry);
+            if (index >= 0) outputs[index] = outputs[index] with { Push = true };
+            else outputs.Add(new OutputSpec { Kind = OutputKind.Registry, Push = true, Image = ImageExportOptions.Default with { OciMediaTypes = ociDefault ?? true } });
+        }
+        foreach (var spec in outputs)
+        {
+            foreach (var name in spec.Names) ValidateName(name, "name");
+            if (spec.Push && spec.Names.Count == 0 && tags.Count == 0)
+                throw new CliException("pushing needs at least one --tag (or name=) naming the registry repository");
+        }
+        if (outputs.Count(s => s.Destination == "-") > 1) throw new CliException("only one --output can write to standard output");
+        return outputs;
+    }
+
+    private static void ValidateName(string name, string what)
+    {
+        try { Cache.Images.ImageName.Normalize(name); }
+        catch (FormatException e) { throw new CliException($"invalid {what} \"{name}\": {e.Message}"); }
+    }
+
+    private static async Task<List<(OutputSpec Spec, ExportResult? Result, IReadOnlyList<string> Names)>> WriteOutputsAsync(
+        List<OutputSpec> outputs, Cache.CsbuildRoot root, BuildGraph graph, BuildSolver solver, SolvedRef output, SolveOptions solveOptions,
+        RegistryClient registryClient, IReadOnlyList<string> tags, CancellationToken ct)
+    {
+        var exporter = new ImageExporter(root);
+        var images = new Dictionary<ImageExportOptions, ExportResult>();
+        var results = new List<(OutputSpec, ExportResult?, IReadOnlyList<string>)>();
+        foreach (var spec in outputs)
+        {
+            var names = spec.Names.Count > 0 ? spec.Names : tags;
+            if (!spec.WritesImage)
+            {
+                var files = new FilesystemExporter(root, solveOptions);
+                if (spec.Kind == OutputKind.Local)
+                    files.ExportDirectory(output, spec.Destination!, ct);
+                else
+                    await WriteFileAsync(spec.Destination!, stream => files.ExportTar(output, stream, ct), ct);
+                results.Add((spec, null, names));
+                continue;
+            }
+
+            if (!images.TryGetValue(spec.Image, out var image))
+            {
+                image = await exporter.ExportAsync(graph, solver, output, [], solveOptions.SourceDateEpoch, spec.Image, ct);
+                images[spec.Image] = image;
+            }
+            switch (spec.Kind)
+            {
+                case OutputKind.Image or OutputKind.Registry:
+                    var descriptor = image.Manifest;
+                    foreach (var name in names) root.Images.Tag(name, descriptor);
+                    break;
+                case OutputKind.Oci or OutputKind.Docker:
+                    var kind = spec.Kind == OutputKind.Oci ? Oci.Layout.ImageArchiveKind.Oci : Oci.Layout.ImageArchiveKind.Docker;
+                    await WriteFileAsync(spec.Destination!, stream => ImageArchives.WriteBuildResult(root, image, names, stream, kind, solveOptions.SourceDateEpoch), ct);
+                    break;
+            }
+            if (spec.Push)
+            {
+                foreach (var name in names)
+                {
+                    var pushed = await ImagePusher.PushAsync(root, name, ImageReference.Parse(name), registryClient, null, ct);
+                    Console.Error.WriteLine($"pushing {name} done: {pushed.Digest}");
+                }
+            }
+            results.Add((spec, image, names));
+        }
+        // The image outputs come first: iidfile and metadata describe the image, as buildx does.
+        return results.OrderBy(r => r.Item2 is null ? 1 : 0).ToList();
+    }
+
+    /// <summary>Writes a file output through a temp file renamed into place (so a failed build leaves no half file), or to stdout for "-".</summary>
+    private static async Task WriteFileAsync(string destination, Action<Stream> write, CancellationToken ct)
+    {
+        if (destination == "-")
+        {
+            await using var stdout = Console.OpenStandardOutput();
+            await using var buffered = new BufferedStream(stdout, 1 << 20);
+            await Task.Run(() => write(buffered), ct);
+            await buffered.FlushAsync(ct);
+            return;
+        }
+        var full = Path.GetFullPath(destination);
+        var directory = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(directory);
+        var temp = Path.Combine(directory, "." + Path.GetFileName(full) + ".tmp-" + Environment.ProcessId);
+        try
+        {
+            await using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                await Task.Run(() => write(file), ct);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     private static DateTimeOffset? SourceDateEpoch(ParseResult parse, BuildOptions o)

@@ -21,12 +21,15 @@ internal sealed class BuildOptions
     public readonly Option<bool> Pull = new("--pull") { Description = "Always attempt to pull a newer version of the base images" };
     public readonly Option<bool> Push = new("--push") { Description = "Push the tagged image(s) to their registry after the build" };
     public readonly Option<string[]> InsecureRegistries = new("--insecure-registry") { Description = "Registry (host[:port]) reachable over plain HTTP or with an unverified certificate; repeatable", AllowMultipleArgumentsPerToken = false };
+    public readonly Option<string[]> Outputs = new("--output", "-o") { Description = "Output destination: type=image|registry|oci|docker|local|tar[,dest=PATH][,name=…][,compression=gzip|zstd|uncompressed][,compression-level=N][,force-compression=true][,oci-mediatypes=false]; PATH alone is type=local; repeatable", AllowMultipleArgumentsPerToken = false };
+    public readonly Option<string?> MetadataFile = new("--metadata-file") { Description = "Write build result metadata (image digest, config digest, descriptor, names) to the file as JSON" };
+    public readonly Option<bool?> OciMediaTypes = new("--oci-mediatypes") { Description = "Use OCI media types (default true); false writes Docker schema2 media types" };
     public readonly Option<string?> Platform = new("--platform") { Description = "Target platform (only the host platform can run RUN steps)" };
 
     public void AddTo(Command command)
     {
         command.Arguments.Add(Context);
-        foreach (var option in new Option[] { File, Tags, BuildArgs, Target, NoCache, NoCacheFilter, Labels, Progress, Quiet, IidFile, Runtime, Jobs, Platform, Pull, Push, InsecureRegistries })
+        foreach (var option in new Option[] { File, Tags, BuildArgs, Target, NoCache, NoCacheFilter, Labels, Progress, Quiet, IidFile, MetadataFile, Outputs, OciMediaTypes, Runtime, Jobs, Platform, Pull, Push, InsecureRegistries })
             command.Options.Add(option);
     }
 }

@@ -1,4 +1,5 @@
 using Csbuild.Cache;
+using Csbuild.Oci.Compression;
 using Csbuild.Oci.Model;
 using Csbuild.Solver.Graph;
 
@@ -9,15 +10,23 @@ public sealed record ExportResult(Descriptor Manifest, Digest ConfigDigest, Imag
 /// <summary>
 /// Writes the image of a solved graph into the local store: the config (the frontend's config with
 /// rootfs.diff_ids of the final chain and one history entry per instruction), the manifest, then the tags.
+/// Layers are recompressed on the way when <see cref="ImageExportOptions"/> asks for another compression.
 /// </summary>
 public sealed class ImageExporter(CsbuildRoot root)
 {
+    public Task<ExportResult> ExportAsync(BuildGraph graph, BuildSolver solver, SolvedRef output, IReadOnlyList<string> tags,
+        DateTimeOffset? sourceDateEpoch, CancellationToken ct) =>
+        ExportAsync(graph, solver, output, tags, sourceDateEpoch, ImageExportOptions.Default, ct);
+
     public async Task<ExportResult> ExportAsync(BuildGraph graph, BuildSolver solver, SolvedRef output, IReadOnlyList<string> tags,
-        DateTimeOffset? sourceDateEpoch, CancellationToken ct)
+        DateTimeOffset? sourceDateEpoch, ImageExportOptions options, CancellationToken ct)
     {
         if (output is not ChainRef chainRef) throw new BuildException("the build result is not a filesystem");
+        if (!options.OciMediaTypes && options.Compression == LayerCompression.Zstd)
+            throw new BuildException("zstd compression needs OCI media types: remove oci-mediatypes=false (Docker schema2 has no zstd layer type)");
         var chain = root.Database.GetChain(chainRef.TopChainId);
         var config = graph.Config.Clone();
+        var baseLayers = CommonPrefix(config.RootFs.DiffIds, chain.Select(l => l.DiffId.ToString()).ToList());
         // Times come from when each step's result was built (its cache record), so a fully cached rebuild
         // writes the same config and the same image digest, as BuildKit does; SOURCE_DATE_EPOCH overrides.
         var stepTime = config.Created ?? DateTimeOffset.UnixEpoch;
@@ -39,26 +48,47 @@ public sealed class ImageExporter(CsbuildRoot root)
             config.History.InsertRange(0, Enumerable.Range(0, chain.Count - nonEmptyHistory)
                 .Select(_ => new HistoryEntry { Created = created, Comment = "layer without history" }));
 
+        var converter = new LayerConverter(root);
         var layers = new List<Descriptor>(chain.Count);
-        foreach (var layer in chain)
+        for (int i = 0; i < chain.Count; i++)
         {
+            ct.ThrowIfCancellationRequested();
+            var layer = chain[i];
             if (layer.BlobDigest is not { } blob || !root.Content.Exists(blob))
                 throw new BuildException($"layer {layer.DiffId} has no blob in the content store; rebuild with --no-cache");
-            layers.Add(new Descriptor { MediaType = ToOciMediaType(layer.MediaType), Digest = blob.ToString(), Size = layer.BlobSize ?? root.Content.Size(blob) });
+            var stored = new Descriptor { MediaType = ToOciMediaType(layer.MediaType), Digest = blob.ToString(), Size = layer.BlobSize ?? root.Content.Size(blob) };
+            // As BuildKit: layers this build made get the requested compression, base image layers keep theirs unless forced.
+            var convert = (options.ForceCompression || i >= baseLayers)
+                && (LayerConverter.CompressionOf(stored.MediaType) != options.Compression || options.CompressionLevel is not null);
+            var exported = convert ? converter.Convert(blob, layer.DiffId, options.Compression, options.CompressionLevel).Blob : stored;
+            layers.Add(options.OciMediaTypes ? exported : ToDocker(exported));
         }
 
         var configBytes = OciJson.Serialize(config);
         var configDigest = root.Content.Put(configBytes);
         var manifest = new ImageManifest
         {
-            Config = new Descriptor { MediaType = MediaTypes.OciConfig, Digest = configDigest.ToString(), Size = configBytes.Length },
+            MediaType = options.OciMediaTypes ? MediaTypes.OciManifest : MediaTypes.DockerManifest,
+            Config = new Descriptor
+            {
+                MediaType = options.OciMediaTypes ? MediaTypes.OciConfig : MediaTypes.DockerConfig,
+                Digest = configDigest.ToString(),
+                Size = configBytes.Length,
+            },
             Layers = layers,
         };
         var manifestBytes = OciJson.Serialize(manifest);
         var manifestDigest = root.Content.Put(manifestBytes);
-        var descriptor = new Descriptor { MediaType = MediaTypes.OciManifest, Digest = manifestDigest.ToString(), Size = manifestBytes.Length };
+        var descriptor = new Descriptor { MediaType = manifest.MediaType, Digest = manifestDigest.ToString(), Size = manifestBytes.Length };
         foreach (var tag in tags) root.Images.Tag(tag, descriptor);
         return new ExportResult(descriptor, configDigest, manifest, config);
+    }
+
+    private static int CommonPrefix(IReadOnlyList<string> baseDiffIds, IReadOnlyList<string> chainDiffIds)
+    {
+        int n = 0;
+        while (n < baseDiffIds.Count && n < chainDiffIds.Count && baseDiffIds[n] == chainDiffIds[n]) n++;
+        return n;
     }
 
     private static string ToOciMediaType(string? mediaType) => mediaType switch
@@ -66,6 +96,19 @@ public sealed class ImageExporter(CsbuildRoot root)
         null or MediaTypes.DockerLayerGzip => MediaTypes.OciLayerGzip,
         MediaTypes.DockerLayer => MediaTypes.OciLayer,
         _ => mediaType,
+    };
+
+    private static Descriptor ToDocker(Descriptor layer) => new()
+    {
+        MediaType = LayerConverter.CompressionOf(layer.MediaType) switch
+        {
+            LayerCompression.Gzip => MediaTypes.DockerLayerGzip,
+            LayerCompression.None => MediaTypes.DockerLayer,
+            _ => throw new BuildException($"layer {layer.Digest} is zstd-compressed and cannot have a Docker media type; "
+                + "use OCI media types or force-compression=true with gzip"),
+        },
+        Digest = layer.Digest,
+        Size = layer.Size,
     };
 
     private static DateTimeOffset TruncateToSeconds(DateTimeOffset time) => DateTimeOffset.FromUnixTimeSeconds(time.ToUnixTimeSeconds());

@@ -1,0 +1,24 @@
+using Csbuild.Oci.Compression;
+
+namespace Csbuild.Solver.Export;
+
+/// <summary>
+/// How the exporter writes an image, as BuildKit's image exporter options: <c>compression</c>, <c>compression-level</c>,
+/// <c>force-compression</c>, <c>oci-mediatypes</c>.
+/// </summary>
+public sealed record ImageExportOptions
+{
+    public static ImageExportOptions Default { get; } = new();
+
+    /// <summary>Compression of the layers this build made (base image layers keep theirs unless <see cref="ForceCompression"/>).</summary>
+    public LayerCompression Compression { get; init; } = LayerCompression.Gzip;
+
+    /// <summary>A level recompresses this build's layers with it; null keeps the level they were stored with.</summary>
+    public int? CompressionLevel { get; init; }
+
+    /// <summary>Recompress every layer, base image layers included.</summary>
+    public bool ForceCompression { get; init; }
+
+    /// <summary>OCI media types (the default); false writes Docker schema2 media types.</summary>
+    public bool OciMediaTypes { get; init; } = true;
+}
