@@ -1,0 +1,30 @@
+namespace Csbuild.Containers.Image;
+
+/// <summary>Maps a .NET runtime identifier (linux-x64, linux-musl-arm64, ...) to the OCI platform of its image.</summary>
+public static class RuntimePlatform
+{
+    /// <returns><c>linux/amd64</c>, <c>linux/arm64</c>, <c>linux/arm/v7</c>, ...</returns>
+    /// <exception cref="ContainerBuildException">CSB005 for non-Linux or unknown architectures.</exception>
+    public static string ToPlatform(string runtimeIdentifier)
+    {
+        var rid = runtimeIdentifier.Trim().ToLowerInvariant();
+        int dash = rid.LastIndexOf('-');
+        if (dash <= 0 || !rid.StartsWith("linux", StringComparison.Ordinal))
+            throw new ContainerBuildException(ContainerDiagnostic.UnsupportedRuntime,
+                $"ContainerRuntimeIdentifier '{runtimeIdentifier}' is not a Linux runtime identifier (e.g. linux-x64, linux-arm64)");
+        var architecture = rid[(dash + 1)..] switch
+        {
+            "x64" => "amd64",
+            "arm64" => "arm64",
+            "arm" => "arm/v7",
+            "x86" => "386",
+            "s390x" => "s390x",
+            "ppc64le" => "ppc64le",
+            "riscv64" => "riscv64",
+            "loongarch64" => "loong64",
+            var other => throw new ContainerBuildException(ContainerDiagnostic.UnsupportedRuntime,
+                $"ContainerRuntimeIdentifier '{runtimeIdentifier}': architecture '{other}' has no container platform"),
+        };
+        return "linux/" + architecture;
+    }
+}

@@ -1,0 +1,140 @@
+using System.Security.Cryptography;
+using System.Text;
+using Csbuild.Cache;
+using Csbuild.Cache.Metadata;
+using Csbuild.Containers.Image;
+using Csbuild.Oci.Layers;
+using Csbuild.Oci.Model;
+using Csbuild.Oci.Native;
+
+namespace Csbuild.Containers.Layers;
+
+/// <summary>A layer added to the base image: its descriptor (blob), its diff_id, and whether the cache already had it.</summary>
+public sealed record BuiltLayer(string Name, Digest DiffId, Digest BlobDigest, long BlobSize, string MediaType, string ChainId, bool Reused);
+
+/// <summary>
+/// Turns a <see cref="LayerPlan"/> into a layer blob in the csbuild content store. The files are staged under the
+/// working directory (hard links, so nothing is copied unless modes must change) and archived by the oci
+/// LayerTarWriter with root (or ContainerFileOwner) ownership and times clamped to SOURCE_DATE_EPOCH, so the
+/// same publish output always gives the same digest. A cache record keyed by the files' paths, sizes, mtimes and
+/// modes (plus the options and the chain below) lets an unchanged publish reuse the layer without reading a byte.
+/// </summary>
+public sealed class AppLayerBuilder(CsbuildRoot root, ContainerRequest request)
+{
+    private const string CacheKeyPrefix = "msbuild-container-layer/v1";
+
+    public BuiltLayer Build(LayerPlan plan, string? parentChainId, CancellationToken cancellationToken)
+    {
+        var publishRoot = Path.GetFullPath(request.PublishDirectory);
+        var key = CacheKey(plan, parentChainId, publishRoot);
+        if (root.Database.FindRecord(key) is { ChainId: { } cachedChain } && root.Database.GetLayer(cachedChain) is
+            { BlobDigest: { } cachedBlob, BlobSize: { } cachedSize, MediaType: { } cachedType } cached && root.Content.Exists(cachedBlob))
+            return new BuiltLayer(plan.Name, cached.DiffId, cachedBlob, cachedSize, cachedType, cachedChain, Reused: true);
+
+        var stage = Path.Combine(request.IntermediateDirectory, "csbuild-layers", StageName(plan.Name));
+        if (Directory.Exists(stage)) Directory.Delete(stage, recursive: true);
+        try
+        {
+            StageFiles(plan, publishRoot, stage, cancellationToken);
+            var epoch = request.SourceDateEpoch ?? DateTimeOffset.UnixEpoch;
+            var owner = request.FileOwner ?? (0, 0);
+            var options = new LayerWriteOptions { ClampTimestamp = epoch, OwnerOverride = _ => owner };
+            LayerWriteResult result;
+            using (var blob = root.Content.BeginWrite())
+            {
+                result = LayerTarWriter.Write(stage, blob, options);
+                blob.Commit(result.BlobDigest);
+            }
+            var chainId = LayerRecord.ComputeChainId(parentChainId, result.DiffId);
+            root.Database.AddLayer(new LayerRecord(chainId, parentChainId, result.DiffId, result.BlobDigest, result.BlobSize,
+                result.MediaType, Snapshot: null, result.UncompressedSize));
+            root.Database.PutRecord(key, chainId, parentChainId, $"dotnet publish: {plan.Name} layer of {request.Repository}");
+            return new BuiltLayer(plan.Name, result.DiffId, result.BlobDigest, result.BlobSize, result.MediaType, chainId, Reused: false);
+        }
+        finally
+        {
+            if (Directory.Exists(stage)) Directory.Delete(stage, recursive: true);
+        }
+    }
+
+    /// <summary>Paths, sizes, mtimes and modes of the inputs, the options that shape the tar, and the chain below.</summary>
+    private string CacheKey(LayerPlan plan, string? parentChainId, string publishRoot)
+    {
+        var text = new StringBuilder();
+        text.Append(CacheKeyPrefix).Append('\n')
+            .Append("parent=").Append(parentChainId).Append('\n')
+            .Append("workdir=").Append(request.WorkingDirectory).Append('\n')
+            .Append("owner=").Append(request.FileOwner?.ToString()).Append('\n')
+            .Append("mode=").Append(request.FileMode?.ToString()).Append('\n')
+            .Append("epoch=").Append((request.SourceDateEpoch ?? DateTimeOffset.UnixEpoch).ToUnixTimeSeconds()).Append('\n');
+        foreach (var directory in plan.EmptyDirectories) text.Append("dir ").Append(directory).Append('\n');
+        foreach (var file in plan.Files)
+        {
+            var status = Libc.TryStatNoFollow(Path.Combine(publishRoot, file))
+                ?? throw new ContainerBuildException(ContainerDiagnostic.PublishOutputMissing, $"'{file}' vanished from the publish directory while the image was built");
+            text.Append(file).Append('\0').Append(status.Size).Append('\0').Append(status.MtimeSeconds).Append('.').Append(status.MtimeNanoseconds)
+                .Append('\0').Append(status.Mode).Append('\0').Append(status.Inode).Append('\n');
+        }
+        return CacheKeyPrefix + ":" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    private void StageFiles(LayerPlan plan, string publishRoot, string stage, CancellationToken cancellationToken)
+    {
+        var target = Path.Combine(stage, request.WorkingDirectory.Trim('/'));
+        CreateDirectory(stage, stage);
+        CreateDirectory(stage, target);
+        foreach (var directory in plan.EmptyDirectories) CreateDirectory(stage, Path.Combine(target, directory));
+        foreach (var file in plan.Files)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var source = Path.Combine(publishRoot, file);
+            var destination = Path.Combine(target, file);
+            CreateDirectory(stage, Path.GetDirectoryName(destination)!);
+            var info = new FileInfo(source);
+            if (info.LinkTarget is { } linkTarget)
+            {
+                File.CreateSymbolicLink(destination, linkTarget);
+                continue;
+            }
+            if (request.FileMode is { } mode)
+            {
+                // A hard link shares the inode: changing its mode would change the publish output too, so copy.
+                File.Copy(source, destination);
+                File.SetUnixFileMode(destination, (UnixFileMode)WithExecuteBits(mode, (int)info.UnixFileMode));
+                File.SetLastWriteTimeUtc(destination, info.LastWriteTimeUtc);
+            }
+            else
+            {
+                try
+                {
+                    Libc.CreateHardLink(source, destination);
+                }
+                catch (NativeIOException)
+                {
+                    // Another file system (EXDEV) or links forbidden (protected_hardlinks): a copy keeps mode and mtime just the same.
+                    File.Copy(source, destination);
+                    File.SetLastWriteTimeUtc(destination, info.LastWriteTimeUtc);
+                }
+            }
+        }
+    }
+
+    /// <summary>Executables (apphost, scripts) stay executable: their read bits of <paramref name="mode"/> become execute bits.</summary>
+    internal static int WithExecuteBits(int mode, int originalMode)
+    {
+        const int anyExecute = 0b001_001_001;
+        return (originalMode & anyExecute) != 0 ? mode | ((mode & 0b100_100_100) >> 2) : mode;
+    }
+
+    /// <summary>Directories of the layer get 0755, whatever the umask, so the tar does not depend on the machine.</summary>
+    private static void CreateDirectory(string stage, string path)
+    {
+        if (Directory.Exists(path)) return;
+        var parent = Path.GetDirectoryName(path);
+        if (parent is not null && path.Length > stage.Length && !Directory.Exists(parent)) CreateDirectory(stage, parent);
+        Directory.CreateDirectory(path);
+        File.SetUnixFileMode(path, (UnixFileMode)0b111_101_101);
+    }
+
+    private static string StageName(string layerName) => layerName.Replace(' ', '-');
+}

@@ -1,0 +1,214 @@
+using System.Globalization;
+using System.Text;
+using Csbuild.Containers.Image;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+using MsBuildTask = Microsoft.Build.Utilities.Task;
+
+namespace Csbuild.Containers.Tasks;
+
+/// <summary>
+/// The PublishContainer work: the publish directory becomes an image on top of the base image, stored in the csbuild
+/// root, pushed to ContainerRegistry or written to ContainerArchiveOutputPath. Parameter and output names are those of
+/// the .NET SDK's CreateNewImage task, plus csbuild's layering, ownership and reproducibility settings.
+/// </summary>
+public sealed class CreateContainerImage : MsBuildTask, ICancelableTask
+{
+    private readonly CancellationTokenSource _cancel = new();
+
+    [Required] public string PublishDirectory { get; set; } = "";
+    [Required] public string BaseImage { get; set; } = "";
+    [Required] public string Repository { get; set; } = "";
+    [Required] public string IntermediateDirectory { get; set; } = "";
+
+    /// <summary>ResolvedFileToPublish: RelativePath plus NuGetPackageId / ReferenceSourceTarget tell which layer a file goes to.</summary>
+    public ITaskItem[] PublishFiles { get; set; } = [];
+    public string OutputRegistry { get; set; } = "";
+    public ITaskItem[] ImageTags { get; set; } = [];
+    public string WorkingDirectory { get; set; } = "/app/";
+    public ITaskItem[] Entrypoint { get; set; } = [];
+    public ITaskItem[] EntrypointArgs { get; set; } = [];
+    public ITaskItem[] AppCommand { get; set; } = [];
+    public ITaskItem[] AppCommandArgs { get; set; } = [];
+    public ITaskItem[] DefaultArgs { get; set; } = [];
+    public string AppCommandInstruction { get; set; } = "";
+    public ITaskItem[] Labels { get; set; } = [];
+    public ITaskItem[] ExposedPorts { get; set; } = [];
+    public ITaskItem[] ContainerEnvironmentVariables { get; set; } = [];
+    public string ContainerRuntimeIdentifier { get; set; } = "linux-x64";
+    public string ContainerUser { get; set; } = "";
+    public string ArchiveOutputPath { get; set; } = "";
+    public string ImageFormat { get; set; } = "";
+    public bool GenerateLabels { get; set; } = true;
+    public string Layering { get; set; } = "";
+    public string FileOwner { get; set; } = "";
+    public string FileMode { get; set; } = "";
+    public string SourceDateEpoch { get; set; } = "";
+    public string ProjectDirectory { get; set; } = "";
+    public string CsbuildRoot { get; set; } = "";
+    public string InsecureRegistries { get; set; } = "";
+
+    [Output] public string GeneratedContainerManifest { get; private set; } = "";
+    [Output] public string GeneratedContainerConfiguration { get; private set; } = "";
+    [Output] public string GeneratedContainerDigest { get; private set; } = "";
+    [Output] public string GeneratedContainerMediaType { get; private set; } = "";
+    [Output] public string GeneratedArchiveOutputPath { get; private set; } = "";
+    [Output] public ITaskItem[] GeneratedContainerNames { get; private set; } = [];
+    /// <summary>One item per added layer (blob digest), with Name, DiffId, Size and Reused metadata.</summary>
+    [Output] public ITaskItem[] GeneratedContainerLayers { get; private set; } = [];
+
+    public void Cancel() => _cancel.Cancel();
+
+    public override bool Execute()
+    {
+        try
+        {
+            var request = CreateRequest();
+            var builder = new ContainerImageBuilder(request, line => Log.LogMessage(MessageImportance.Normal, "csbuild: " + line));
+            var result = builder.BuildAsync(_cancel.Token).GetAwaiter().GetResult();
+            GeneratedContainerManifest = Encoding.UTF8.GetString(result.ManifestJson);
+            GeneratedContainerConfiguration = Encoding.UTF8.GetString(result.ConfigJson);
+            GeneratedContainerDigest = result.Digest.ToString();
+            GeneratedContainerMediaType = result.Manifest.MediaType;
+            GeneratedArchiveOutputPath = result.ArchivePath ?? "";
+            GeneratedContainerNames = result.Names.Select(n => (ITaskItem)new TaskItem(n)).ToArray();
+            GeneratedContainerLayers = result.Layers.Select(l =>
+            {
+                var item = new TaskItem(l.BlobDigest.ToString());
+                item.SetMetadata("Name", l.Name);
+                item.SetMetadata("DiffId", l.DiffId.ToString());
+                item.SetMetadata("Size", l.BlobSize.ToString(CultureInfo.InvariantCulture));
+                item.SetMetadata("Reused", l.Reused ? "true" : "false");
+                return (ITaskItem)item;
+            }).ToArray();
+            Log.LogMessage(MessageImportance.High, $"Csbuild.Containers: built image {string.Join(", ", result.Names)} ({result.Digest})");
+            return true;
+        }
+        catch (ContainerBuildException e)
+        {
+            LogError(e.Diagnostic, e.Message);
+        }
+        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
+        {
+            Log.LogWarning("PublishContainer was cancelled");
+        }
+        return false;
+    }
+
+    private void LogError(ContainerDiagnostic diagnostic, string message) =>
+        Log.LogError(subcategory: "Containers", errorCode: diagnostic.Code, helpKeyword: null, helpLink: diagnostic.HelpLink, file: null,
+            lineNumber: 0, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: $"{message} ({diagnostic.Help})");
+
+    internal ContainerRequest CreateRequest() => new()
+    {
+        PublishDirectory = PublishDirectory,
+        PublishFiles = PublishFiles.Select(i => ToPublishFile(i.ItemSpec, i.GetMetadata)).ToList(),
+        BaseImage = BaseImage.Trim(),
+        Registry = OutputRegistry.Trim(),
+        Repository = Repository.Trim(),
+        Tags = ImageTags.Select(t => t.ItemSpec.Trim()).Where(t => t.Length > 0).ToList() is { Count: > 0 } tags ? tags : ["latest"],
+        WorkingDirectory = NormalizeWorkingDirectory(WorkingDirectory),
+        RuntimeIdentifier = string.IsNullOrWhiteSpace(ContainerRuntimeIdentifier) ? "linux-x64" : ContainerRuntimeIdentifier,
+        Ports = ExposedPorts.Select(i => ParsePort(i.ItemSpec, i.GetMetadata("Type"))).ToList(),
+        EnvironmentVariables = ContainerEnvironmentVariables.Select(i => KeyValuePair.Create(i.ItemSpec, i.GetMetadata("Value"))).ToList(),
+        Labels = Labels.Select(i => KeyValuePair.Create(i.ItemSpec, i.GetMetadata("Value"))).ToList(),
+        User = string.IsNullOrWhiteSpace(ContainerUser) ? null : ContainerUser.Trim(),
+        Entrypoint = Values(Entrypoint),
+        EntrypointArgs = Values(EntrypointArgs),
+        AppCommand = Values(AppCommand),
+        AppCommandArgs = Values(AppCommandArgs),
+        DefaultArgs = Values(DefaultArgs),
+        AppCommandInstruction = ParseInstruction(AppCommandInstruction),
+        ArchiveOutputPath = string.IsNullOrWhiteSpace(ArchiveOutputPath) ? null : ArchiveOutputPath,
+        ImageFormat = string.IsNullOrWhiteSpace(ImageFormat) ? null : ImageFormat,
+        GenerateLabels = GenerateLabels,
+        Layering = ParseLayering(Layering),
+        FileOwner = ParseOwner(FileOwner),
+        FileMode = ParseMode(FileMode),
+        SourceDateEpoch = Image.SourceDateEpoch.Resolve(
+            string.IsNullOrWhiteSpace(SourceDateEpoch) ? Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH") : SourceDateEpoch, ProjectDirectory),
+        IntermediateDirectory = Path.GetFullPath(IntermediateDirectory),
+        CsbuildRoot = string.IsNullOrWhiteSpace(CsbuildRoot) ? Cache.CsbuildRoot.DefaultPath() : CsbuildRoot,
+        InsecureRegistries = InsecureRegistries.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+    };
+
+    /// <summary>A ResolvedFileToPublish item (its spec and a metadata reader; plain values so it is testable without MSBuild).</summary>
+    internal static PublishFile ToPublishFile(string itemSpec, Func<string, string> metadata)
+    {
+        var relative = metadata("RelativePath");
+        if (string.IsNullOrEmpty(relative)) relative = Path.GetFileName(itemSpec);
+        var origin = !string.IsNullOrEmpty(metadata("NuGetPackageId")) ? PublishFileOrigin.NuGetPackage
+            : metadata("ReferenceSourceTarget") == "ProjectReference" ? PublishFileOrigin.ProjectReference
+            : PublishFileOrigin.Application;
+        return new PublishFile(relative, origin);
+    }
+
+    private static List<string> Values(ITaskItem[] items) => items.Select(i => i.ItemSpec).ToList();
+
+    private static string NormalizeWorkingDirectory(string value)
+    {
+        var trimmed = value.Trim();
+        if (trimmed.Length == 0) return "/app/";
+        if (!trimmed.StartsWith('/'))
+            throw new ContainerBuildException(ContainerDiagnostic.InvalidProperty, $"ContainerWorkingDirectory '{value}' must be an absolute path such as /app/");
+        if (trimmed.Split('/').Any(part => part is ".." or "."))
+            throw new ContainerBuildException(ContainerDiagnostic.InvalidProperty, $"ContainerWorkingDirectory '{value}' must not contain '.' or '..'");
+        return trimmed.EndsWith('/') ? trimmed : trimmed + "/";
+    }
+
+    /// <summary>A ContainerPort item: "8080" with Type metadata, or "8080/udp".</summary>
+    internal static ContainerPort ParsePort(string itemSpec, string typeMetadata)
+    {
+        var text = itemSpec.Trim();
+        var type = typeMetadata;
+        int slash = text.IndexOf('/');
+        if (slash >= 0) { type = text[(slash + 1)..]; text = text[..slash]; }
+        type = string.IsNullOrWhiteSpace(type) ? "tcp" : type.Trim().ToLowerInvariant();
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > 65535 || type is not ("tcp" or "udp"))
+            throw new ContainerBuildException(ContainerDiagnostic.InvalidProperty, $"ContainerPort '{itemSpec}' (Type '{typeMetadata}'): expected a port 1-65535 and Type tcp or udp");
+        return new ContainerPort(number, type);
+    }
+
+    internal static AppCommandInstruction? ParseInstruction(string value) => value.Trim() switch
+    {
+        "" => null,
+        var v when v.Equals("Entrypoint", StringComparison.OrdinalIgnoreCase) => Image.AppCommandInstruction.Entrypoint,
+        var v when v.Equals("DefaultArgs", StringComparison.OrdinalIgnoreCase) => Image.AppCommandInstruction.DefaultArgs,
+        var v when v.Equals("None", StringComparison.OrdinalIgnoreCase) => Image.AppCommandInstruction.None,
+        var v => throw new ContainerBuildException(ContainerDiagnostic.InvalidProperty, $"ContainerAppCommandInstruction '{v}': expected Entrypoint, DefaultArgs or None"),
+    };
+
+    internal static ContainerLayering ParseLayering(string value) => value.Trim() switch
+    {
+        "" => ContainerLayering.Dependencies,
+        var v when v.Equals("dependencies", StringComparison.OrdinalIgnoreCase) => ContainerLayering.Dependencies,
+        var v when v.Equals("single", StringComparison.OrdinalIgnoreCase) => ContainerLayering.Single,
+        var v => throw new ContainerBuildException(ContainerDiagnostic.InvalidProperty, $"ContainerLayering '{v}': expected dependencies or single"),
+    };
+
+    /// <summary>uid[:gid] in numbers: the image's /etc/passwd is not read, so names cannot be resolved.</summary>
+    internal static (int, int)? ParseOwner(string value)
+    {
+        var text = value.Trim();
+        if (text.Length == 0) return null;
+        var parts = text.Split(':');
+        if (parts.Length <= 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var uid)
+            && (parts.Length == 1 || int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+            return (uid, parts.Length == 1 ? uid : int.Parse(parts[1], CultureInfo.InvariantCulture));
+        throw new ContainerBuildException(ContainerDiagnostic.InvalidProperty, $"ContainerFileOwner '{value}': expected numeric uid or uid:gid, e.g. 1654:1654");
+    }
+
+    internal static int? ParseMode(string value)
+    {
+        var text = value.Trim();
+        if (text.Length == 0) return null;
+        try
+        {
+            var mode = Convert.ToInt32(text, 8);
+            if (mode is >= 0 and <= 0b111_111_111_111) return mode;
+        }
+        catch (FormatException) { }
+        catch (OverflowException) { }
+        throw new ContainerBuildException(ContainerDiagnostic.InvalidProperty, $"ContainerFileMode '{value}': expected octal permission bits such as 0644");
+    }
+}
