@@ -39,6 +39,9 @@ public sealed record ContainerRequest
     /// <summary>Maximum number of processes/threads; null for no limit.</summary>
     public long? PidsLimit { get; init; }
 
+    /// <summary>Extra mounts (RUN --mount), applied after the runtime's own (/proc, /dev, /etc/hosts, …), in order.</summary>
+    public IReadOnlyList<ContainerMount> Mounts { get; init; } = [];
+
     /// <summary>CPU time in microseconds per 100 ms period (Docker's --cpu-quota); 150000 = 1.5 CPUs. Null for no limit.</summary>
     public long? CpuQuota { get; init; }
 }

@@ -60,7 +60,9 @@ public sealed class ContainerRunner
                 step.Rootfs, Path.Combine(step.Bundle, EmptyLowerDir));
             var user = UserResolver.Resolve(step.Rootfs, request.User);
             WorkingDirectory.Ensure(step.Rootfs, request.WorkingDir, user);
-            stubs = MountStubs.Record(step.Rootfs, RuntimeSpecBuilder.MountDestinations);
+            MountTargets.Validate(request.Mounts);
+            stubs = MountStubs.Record(step.Rootfs, RuntimeSpecBuilder.MountDestinations.Concat(request.Mounts.Select(m => m.Destination)));
+            MountTargets.Create(step.Rootfs, request.Mounts);
             var etc = EtcFiles.Write(step.Bundle, request.Hostname, request.Network);
             var spec = RuntimeSpecBuilder.Build(request, user, BundleRootfs, step.CgroupsPath, etc, options.NoNewPrivileges);
             File.WriteAllBytes(Path.Combine(step.Bundle, ConfigFile), RuntimeSpecJson.Serialize(spec));

@@ -32,12 +32,28 @@ public sealed class OverlayMount : IDisposable
             Directory.CreateDirectory(emptyLowerDir);
             lowerDirs = [emptyLowerDir];
         }
-        Directory.CreateDirectory(target);
+        return MountLowers(lowerDirs, target, 0,
+            ",upperdir=" + Escape(Path.GetFullPath(upperDir)) + ",workdir=" + Escape(Path.GetFullPath(workDir)) +
+            // The upper dir is read back as a layer diff, so it must hold whole files and whole directories:
+            // no metadata-only copy-ups and no rename redirects (a directory rename then fails with EXDEV and
+            // tools fall back to copying, as on Docker's overlay2). Kernels may default these on.
+            ",redirect_dir=off,metacopy=off,index=off");
+    }
 
-        var data = Options(lowerDirs.Select(Path.GetFullPath), upperDir, workDir);
+    /// <summary>A read-only merged view of two or more lower dirs (overlayfs without an upper dir), top-most first.</summary>
+    public static OverlayMount MountReadOnly(IReadOnlyList<string> lowerDirs, string target)
+    {
+        if (lowerDirs.Count < 2) throw new ArgumentException("a read-only overlay needs at least two lower dirs", nameof(lowerDirs));
+        return MountLowers(lowerDirs, target, Native.Mounts.MS_RDONLY, "");
+    }
+
+    private static OverlayMount MountLowers(IReadOnlyList<string> lowerDirs, string target, ulong flags, string otherOptions)
+    {
+        Directory.CreateDirectory(target);
+        var data = "lowerdir=" + string.Join(':', lowerDirs.Select(d => Escape(Path.GetFullPath(d)))) + otherOptions;
         if (Encoding.UTF8.GetByteCount(data) <= MountDataLimit)
         {
-            Mounts.Mount("overlay", target, "overlay", 0, data);
+            Mounts.Mount("overlay", target, "overlay", flags, data);
             return new OverlayMount(target);
         }
 
@@ -47,10 +63,10 @@ public sealed class OverlayMount : IDisposable
         try
         {
             foreach (var dir in lowerDirs) descriptors.Add(Posix.OpenDirectoryPath(dir));
-            data = Options(descriptors.Select(fd => "/proc/self/fd/" + fd), upperDir, workDir);
+            data = "lowerdir=" + string.Join(':', descriptors.Select(fd => "/proc/self/fd/" + fd)) + otherOptions;
             if (Encoding.UTF8.GetByteCount(data) > MountDataLimit)
                 throw new ExecutorException($"too many lower layers for one overlay mount ({lowerDirs.Count})");
-            Mounts.Mount("overlay", target, "overlay", 0, data);
+            Mounts.Mount("overlay", target, "overlay", flags, data);
             return new OverlayMount(target);
         }
         finally
@@ -58,15 +74,6 @@ public sealed class OverlayMount : IDisposable
             foreach (var fd in descriptors) Posix.Close(fd);
         }
     }
-
-    private static string Options(IEnumerable<string> lowerDirs, string upperDir, string workDir) =>
-        "lowerdir=" + string.Join(':', lowerDirs.Select(Escape)) +
-        ",upperdir=" + Escape(Path.GetFullPath(upperDir)) +
-        ",workdir=" + Escape(Path.GetFullPath(workDir)) +
-        // The upper dir is read back as a layer diff, so it must hold whole files and whole directories:
-        // no metadata-only copy-ups and no rename redirects (a directory rename then fails with EXDEV and
-        // tools fall back to copying, as on Docker's overlay2). Kernels may default these on.
-        ",redirect_dir=off,metacopy=off,index=off";
 
     /// <summary>overlayfs treats ':' and ',' as separators; a backslash escapes them.</summary>
     private static string Escape(string path) =>

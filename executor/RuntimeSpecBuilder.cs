@@ -83,6 +83,7 @@ public static class RuntimeSpecBuilder
                 ReadOnlyBind("/etc/hosts", etc.HostsPath),
                 ReadOnlyBind("/etc/resolv.conf", etc.ResolvConfPath),
                 ReadOnlyBind("/etc/hostname", etc.HostnamePath),
+                .. request.Mounts.Select(ToSpecMount),
             ],
             Linux = new SpecLinux
             {
@@ -94,6 +95,15 @@ public static class RuntimeSpecBuilder
             },
         };
     }
+
+    private static SpecMount ToSpecMount(ContainerMount mount) => new()
+    {
+        Destination = mount.Destination,
+        Type = mount.Type,
+        Source = mount.Source,
+        // rprivate: nothing the step mounts under a bind propagates back to the host.
+        Options = mount.IsBind ? ["rbind", "rprivate", .. mount.Options] : [.. mount.Options],
+    };
 
     private static SpecMount ReadOnlyBind(string destination, string source) =>
         new() { Destination = destination, Type = "bind", Source = source, Options = ["rbind", "rprivate", "ro"] };

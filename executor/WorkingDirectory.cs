@@ -16,6 +16,10 @@ internal static class WorkingDirectory
 
         var target = RootfsPath.Resolve(rootfs, workingDir);
         var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(rootfs));
+        // /proc is mounted over the image: a working directory like /proc/self/fd/N would start the step
+        // outside its rootfs through a descriptor the runtime leaks (CVE-2024-21626).
+        if (MountTargets.IsInKernelFilesystem(root, target))
+            throw new ExecutorException($"the working directory {workingDir} is inside /proc or /sys, which the runtime mounts over");
         var toCreate = new Stack<string>();
         for (var path = target; path.Length > root.Length; path = Path.GetDirectoryName(path)!)
         {

@@ -8,6 +8,9 @@ namespace Csbuild.Executor.Native;
 /// </summary>
 internal static partial class Mounts
 {
+    public const ulong MS_RDONLY = 1;
+    public const ulong MS_NOSUID = 2;
+    public const ulong MS_NODEV = 4;
     private const int MNT_DETACH = 2;
     private const int EBUSY = 16;
     private const int EINVAL = 22;

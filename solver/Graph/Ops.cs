@@ -36,9 +36,13 @@ public sealed record ExecOp : Op
     public string WorkingDir { get; init; } = "/";
     public NetworkMode Network { get; init; } = NetworkMode.Default;
     public string Hostname { get; init; } = "buildkitsandbox";
+    /// <summary>RUN --mount: extra filesystems, secrets and agent sockets (see <see cref="ExecMount"/>).</summary>
+    public IReadOnlyList<ExecMount> Mounts { get; init; } = [];
 
+    // Mounts are appended only when present, so the keys of steps without mounts stay as they were.
     public override string CanonicalDefinition() =>
-        "exec\0" + string.Join('\u0001', Args) + "\0" + string.Join('\u0001', Env) + "\0" + User + "\0" + WorkingDir + "\0" + Network;
+        "exec\0" + string.Join('\u0001', Args) + "\0" + string.Join('\u0001', Env) + "\0" + User + "\0" + WorkingDir + "\0" + Network +
+        (Mounts.Count == 0 ? "" : "\0mounts\0" + string.Join('\u0002', Mounts.Select(m => m.CanonicalDefinition())));
 }
 
 /// <summary>Filesystem changes made without a container (COPY, ADD, WORKDIR's mkdir) on top of input 0.</summary>
@@ -74,9 +78,17 @@ public sealed record CopyAction : FileAction
     public bool DestIsDirectory { get; init; }
     public IReadOnlyList<string> Excludes { get; init; } = [];
     public bool FollowSymlinks { get; init; } = true;
+    /// <summary>A symbolic <c>--chmod</c> (<c>u+x,g-w</c>) applied to each copied entry's own mode; exclusive with <see cref="Mode"/>.</summary>
+    public SymbolicMode? ModeChange { get; init; }
+    /// <summary>COPY --parents: each source keeps its parent directories below the destination (from a <c>/./</c> pivot if present).</summary>
+    public bool IncludeParents { get; init; }
+    /// <summary>ADD: a source that is a tar archive (plain, gzip, bzip2, xz or zstd) is unpacked into the destination directory.</summary>
+    public bool AttemptUnpack { get; init; }
 
+    // The newer options are appended only when set, so the keys of plain copies stay as they were.
     public override string CanonicalDefinition() =>
-        $"copy\0{SourceInput}\0{string.Join('\u0001', Sources)}\0{Dest}\0{Owner}\0{Mode}\0{DestIsDirectory}\0{string.Join('\u0001', Excludes)}\0{FollowSymlinks}";
+        $"copy\0{SourceInput}\0{string.Join('\u0001', Sources)}\0{Dest}\0{Owner}\0{Mode}\0{DestIsDirectory}\0{string.Join('\u0001', Excludes)}\0{FollowSymlinks}" +
+        (ModeChange is null ? "" : $"\0chmod={ModeChange}") + (IncludeParents ? "\0parents" : "") + (AttemptUnpack ? "\0unpack" : "");
 }
 
 /// <summary>Writes a file with the given content (heredoc COPY sources).</summary>
