@@ -33,7 +33,7 @@ public sealed class BuildSolver
         _options = options;
         _progress = progress;
         _digests = new Context.StatDigestCache(root.Database);
-        _keys = new CacheKeys(graph, images, _digests);
+        _keys = new CacheKeys(graph, images, _digests, new Sources.RemoteSources(root.TempDirectory));
         _runners = new OpRunners(root, images, _keys, options, progress);
         _slots = new SemaphoreSlim(Math.Max(1, options.Jobs));
     }

@@ -11,11 +11,14 @@ namespace Csbuild.Solver;
 /// enters by its manifest digest, a COPY from a local directory by the checksum of what it selects. Nothing
 /// machine-specific (paths, inode numbers, times) goes in, so two runners agree on every key.
 /// </summary>
-public sealed class CacheKeys(BuildGraph graph, IImageResolver images, IFileDigestCache? digests)
+public sealed class CacheKeys(BuildGraph graph, IImageResolver images, IFileDigestCache? digests, Sources.RemoteSources? remote = null)
 {
     private const string Version = "csbuild-cache-v1";
     private readonly ConcurrentDictionary<Vertex, Lazy<Task<string>>> _keys = new();
     private readonly ConcurrentDictionary<(Vertex, int), IReadOnlyList<CopyMatch>> _selections = new();
+
+    /// <summary>Downloads and git commits of this build (ADD of remote sources), shared with the step that runs them.</summary>
+    public Sources.RemoteSources Remote { get; } = remote ?? new Sources.RemoteSources(Path.Combine(Path.GetTempPath(), "csbuild-remote"));
 
     public Task<string> KeyOf(Vertex vertex, CancellationToken ct) =>
         _keys.GetOrAdd(vertex, v => new Lazy<Task<string>>(() => Compute(v, ct))).Value;
@@ -38,6 +41,18 @@ public sealed class CacheKeys(BuildGraph graph, IImageResolver images, IFileDige
         {
             for (int i = 0; i < file.Actions.Count; i++)
             {
+                // A URL without --checksum is keyed by what it serves now; a git ref by the commit it names now.
+                if (file.Actions[i] is HttpDownloadAction { Checksum: null } http)
+                {
+                    var downloaded = await Remote.DownloadAsync(http, ct);
+                    text.Append("selector ").Append(i).Append(' ').Append(downloaded.Digest).Append(' ').Append(downloaded.LastModified?.ToUnixTimeSeconds()).Append('\n');
+                    continue;
+                }
+                if (file.Actions[i] is GitCloneAction git)
+                {
+                    text.Append("selector ").Append(i).Append(" commit ").Append(await Remote.ResolveCommitAsync(git, ct)).Append('\n');
+                    continue;
+                }
                 if (file.Actions[i] is not CopyAction copy || vertex.Inputs[copy.SourceInput].Op is not LocalOp local) continue;
                 var selection = await Task.Run(() => SelectLocal(local, copy), ct);
                 _selections[(vertex, i)] = selection;

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using Csbuild.Cache;
+using Csbuild.Oci.Compression;
+using Csbuild.Oci.Layers;
+using Csbuild.Oci.Native;
+
+namespace Csbuild.Solver.Ops;
+
+/// <summary>
+/// ADD's automatic unpacking of a local tar archive (plain, gzip, bzip2, xz or zstd), as BuildKit does it: a
+/// regular file whose decompressed start is a valid tar header is extracted into the destination directory,
+/// keeping the archive's owners, modes and times; anything else is copied as a file. The archive is untrusted:
+/// it is unpacked by oci's <see cref="LayerExtractor"/> (no <c>..</c> or absolute escapes, no writes through
+/// symlinks the archive plants, bounded size) into a private temporary directory, then moved into the diff.
+/// </summary>
+public static class ArchiveExtraction
+{
+    private const int TarBlockSize = 512;
+    private const long MaxUncompressedBytes = 64L << 30;
+
+    /// <summary>Whether BuildKit would unpack this file: its decompressed content starts with a valid tar header.</summary>
+    public static bool IsArchive(string hostPath)
+    {
+        try
+        {
+            using var tar = OpenTarStream(hostPath, out var process);
+            using var guard = process;
+            var header = new byte[TarBlockSize];
+            var n = tar.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+            if (process is { HasExited: false }) process.Kill();
+            return n == TarBlockSize && HasValidTarHeader(header);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        {
+            return false; // unreadable or not decompressible: copied as a plain file, as BuildKit does
+        }
+    }
+
+    /// <summary>
+    /// Unpacks <paramref name="archiveHostPath"/> into the directory <paramref name="destRelative"/> of the diff
+    /// (resolved in the target filesystem already), creating it if needed; existing files are replaced, existing
+    /// directories merged.
+    /// </summary>
+    public static void ExtractInto(DiffWriter diff, string archiveHostPath, string archiveName, string destRelative, string temporaryDirectory)
+    {
+        if (diff.View.Find(destRelative) is { } existing && Libc.TryStatNoFollow(existing) is { IsDirectory: false })
+            throw new BuildException($"cannot unpack {archiveName} into /{destRelative}: it exists and is not a directory");
+        Directory.CreateDirectory(temporaryDirectory);
+        var unpacked = StaleFiles.NewPath(temporaryDirectory, "unpack");
+        try
+        {
+            using (var tar = OpenTarStream(archiveHostPath, out var process))
+            using (process)
+            {
+                try
+                {
+                    LayerExtractor.Extract(tar, unpacked, new LayerExtractOptions { AllowDevices = true, MaxUncompressedBytes = MaxUncompressedBytes });
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new BuildException($"cannot unpack {archiveName}: {e.Message}");
+                }
+                if (process is not null)
+                {
+                    process.WaitForExit();
+                    if (process.ExitCode != 0)
+                        throw new BuildException($"cannot unpack {archiveName}: {process.StartInfo.FileName} exited with code {process.ExitCode}: {process.StandardError.ReadToEnd().Trim()}");
+                }
+            }
+            diff.EnsureDirectory(destRelative, 0b111_101_101, 0, 0);
+            Merge(diff, unpacked, destRelative, archiveName);
+        }
+        finally
+        {
+            StaleFiles.DeleteTree(unpacked);
+        }
+    }
+
+    /// <summary>
+    /// Moves the unpacked tree into the diff by renaming (same filesystem, no copy). A directory that already
+    /// exists in the diff is merged and takes the archive's metadata, as tar does; one that exists only in a lower
+    /// layer is simply placed in the diff, where overlayfs merges it with the lower one.
+    /// </summary>
+    private static void Merge(DiffWriter diff, string fromDirectory, string toRelative, string archiveName)
+    {
+        foreach (var name in Directory.EnumerateFileSystemEntries(fromDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal))
+        {
+            var from = Path.Combine(fromDirectory, name!);
+            var relative = toRelative.Length == 0 ? name! : toRelative + "/" + name;
+            var target = diff.HostPath(relative);
+            var status = Libc.StatNoFollow(from);
+            if (status.IsOverlayWhiteout)
+                throw new BuildException($"cannot unpack {archiveName}: it deletes /{relative} with a whiteout entry (.wh.{name}), which ADD does not apply");
+            var existing = Libc.TryStatNoFollow(target);
+            if (status.IsDirectory && existing is { IsDirectory: true })
+            {
+                diff.SetOwner(relative, status.Uid, status.Gid);
+                DiffWriter.SetMode(target, status.Permissions);
+                Merge(diff, from, relative, archiveName);
+                DiffWriter.SetMtime(target, status.MtimeSeconds, status.MtimeNanoseconds);
+                continue;
+            }
+            if (existing is not null) DiffWriter.RemoveEntry(target);
+            Libc.Rename(from, target);
+        }
+    }
+
+    /// <summary>
+    /// The archive's tar bytes: gzip and zstd are decoded in process; bzip2 and xz, which the BCL lacks, by the
+    /// <c>bzip2</c> and <c>xz</c> tools (returned as <paramref name="process"/>, to be checked after reading).
+    /// </summary>
+    private static Stream OpenTarStream(string hostPath, out Process? process)
+    {
+        process = null;
+        Span<byte> magic = stackalloc byte[6];
+        int n;
+        using (var probe = File.OpenRead(hostPath)) n = probe.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
+        var head = magic[..n];
+        string? tool = head.StartsWith("BZh"u8) ? "bzip2"
+            : head.StartsWith((ReadOnlySpan<byte>)[0xfd, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0x00]) ? "xz"
+            : null;
+        if (tool is null)
+            return LayerCompressionStreams.OpenDecompressor(File.OpenRead(hostPath), MaxUncompressedBytes, out _);
+        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "-dc", "--", hostPath }) start.ArgumentList.Add(arg);
+        process = Process.Start(start) ?? throw new IOException($"could not start {tool}");
+        return process.StandardOutput.BaseStream;
+    }
+
+    /// <summary>A tar header block: not all zeros, and its checksum field matches the sum of its bytes.</summary>
+    private static bool HasValidTarHeader(ReadOnlySpan<byte> block)
+    {
+        if (!block.ContainsAnyExcept((byte)0)) return false;
+        long unsignedSum = 0, signedSum = 0;
+        for (int i = 0; i < TarBlockSize; i++)
+        {
+            var b = i is >= 148 and < 156 ? (byte)' ' : block[i];
+            unsignedSum += b;
+            signedSum += (sbyte)b;
+        }
+        var field = block.Slice(148, 8);
+        long recorded = 0;
+        int digits = 0;
+        foreach (var c in field)
+        {
+            if (c is (byte)' ' or 0) { if (digits > 0) break; continue; }
+            if (c is < (byte)'0' or > (byte)'7') return false;
+            recorded = recorded * 8 + (c - '0');
+            digits++;
+        }
+        return digits > 0 && (recorded == unsignedSum || recorded == signedSum);
+    }
+}
