@@ -104,7 +104,7 @@ public sealed class BuildSolver
             var baseChain = inputs.Length > 0 && inputs[0] is ChainRef c ? c.TopChainId : null;
             var result = vertex.Op switch
             {
-                ExecOp exec => await _runners.Exec.RunAsync(vertex, exec, baseChain, ct),
+                ExecOp exec => await _runners.Exec.RunAsync(vertex, exec, baseChain, inputs, ct),
                 FileOp file => await Task.Run(() => _runners.File.Run(vertex, file, inputs, ct), ct),
                 _ => throw new BuildException($"the solver cannot execute {vertex.Op.GetType().Name} vertices"),
             };

@@ -59,13 +59,27 @@ public sealed class CacheKeys(BuildGraph graph, IImageResolver images, IFileDige
                 text.Append("selector ").Append(i).Append(' ').Append(SelectionChecksum.Compute(selection, includeOwnership: false, digests)).Append('\n');
             }
         }
+        if (vertex.Op is ExecOp exec)
+        {
+            // A bind of the context shows its files to the step: their contents are part of what the step computes.
+            for (int i = 0; i < exec.Mounts.Count; i++)
+            {
+                var mount = exec.Mounts[i];
+                if (mount.Type != ExecMountType.Bind || mount.SourceInput is not { } input || vertex.Inputs[input].Op is not LocalOp local) continue;
+                var selection = await Task.Run(() => SelectLocal(local, [mount.Source], [], followSymlinks: true), ct);
+                text.Append("mount ").Append(i).Append(' ').Append(SelectionChecksum.Compute(selection, includeOwnership: false, digests)).Append('\n');
+            }
+        }
         return Digest.Of(text.ToString()).ToString();
     }
 
-    private IReadOnlyList<CopyMatch> SelectLocal(LocalOp local, CopyAction copy)
+    private IReadOnlyList<CopyMatch> SelectLocal(LocalOp local, CopyAction copy) =>
+        SelectLocal(local, copy.Sources, copy.Excludes, copy.FollowSymlinks);
+
+    private IReadOnlyList<CopyMatch> SelectLocal(LocalOp local, IReadOnlyList<string> sources, IReadOnlyList<string> excludes, bool followSymlinks)
     {
         if (!graph.Locals.TryGetValue(local.Name, out var source))
             throw new BuildException($"the build graph uses local source '{local.Name}' but none was given");
-        return CopySelection.Select(new DirectoryCopySource(source.Directory, source.ExcludePatterns), copy.Sources, copy.Excludes, copy.FollowSymlinks);
+        return CopySelection.Select(new DirectoryCopySource(source.Directory, source.ExcludePatterns), sources, excludes, followSymlinks);
     }
 }

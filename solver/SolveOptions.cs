@@ -12,6 +12,15 @@ public sealed record SolveOptions
     public long? PidsLimit { get; init; }
     public long? CpuQuota { get; init; }
 
+    /// <summary>The network of RUN steps that do not choose one (<c>--network</c>); Default means the host's.</summary>
+    public Graph.NetworkMode Network { get; init; } = Graph.NetworkMode.Default;
+
+    /// <summary>Build secrets by id (<c>--secret</c>), for <c>RUN --mount=type=secret</c>.</summary>
+    public IReadOnlyDictionary<string, SecretSource> Secrets { get; init; } = new Dictionary<string, SecretSource>();
+
+    /// <summary>SSH agent sockets by id (<c>--ssh default=$SSH_AUTH_SOCK</c>), for <c>RUN --mount=type=ssh</c>.</summary>
+    public IReadOnlyDictionary<string, string> SshAgents { get; init; } = new Dictionary<string, string>();
+
     /// <summary>SOURCE_DATE_EPOCH: clamps file times in new layers and sets the image's created times.</summary>
     public DateTimeOffset? SourceDateEpoch { get; init; }
 }

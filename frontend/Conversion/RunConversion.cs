@@ -4,14 +4,13 @@ using Csbuild.Solver.Graph;
 
 namespace Csbuild.Frontend.Conversion;
 
-/// <summary>RUN → an ExecOp on the stage's filesystem, with the stage's shell, env (ENV + declared ARGs), user, workdir and network.</summary>
+/// <summary>RUN → an ExecOp on the stage's filesystem, with the stage's shell, env (ENV + declared ARGs), user, workdir, network and mounts.</summary>
 internal static class RunConversion
 {
     private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     public static void Apply(RunInstruction run, StageState state, ConversionContext ctx)
     {
-        if (run.Mounts.Count > 0) throw ctx.NotSupported(run, "RUN --mount", "--mount");
         var network = run.Network?.ToLowerInvariant() switch
         {
             null or "default" => NetworkMode.Default,
@@ -25,6 +24,10 @@ internal static class RunConversion
             case "insecure": throw ctx.NotSupported(run, "RUN --security=insecure", "--security");
             default: throw ctx.Error(run, $"unsupported security mode \"{run.Security}\"", "use --security=sandbox or insecure", "--security");
         }
+
+        // Input 0 is the stage's filesystem; the mounts' sources (stages, images, the context) follow.
+        var inputs = new List<Vertex> { state.State };
+        var mounts = MountConversion.Convert(run, state, ctx, inputs);
 
         var args = Command(run, ctx).ToList();
         if (run.PrependShell) args.InsertRange(0, state.Shell);
@@ -41,9 +44,10 @@ internal static class RunConversion
             User = state.Config.Config.User ?? "",
             WorkingDir = state.WorkingDir,
             Network = network,
+            Mounts = mounts,
         };
         var name = state.StepName(DisplayText(run, state, ctx));
-        state.State = ctx.NewVertex(state, op, name, state.State);
+        state.State = ctx.NewVertex(state, op, name, [.. inputs]);
         state.AddHistory("RUN " + CommandString(args, state), state.State);
     }
 

@@ -127,8 +127,14 @@ internal static class StagePlan
         var deps = new List<Stage>();
         if (b.StageIndex is { } i) deps.Add(ctx.Model.Stages[i]);
         foreach (var command in stage.Commands)
+        {
             if (command is CopyInstruction { From: not null } copy && FromReference(copy, stage, ctx) is { } source)
                 deps.Add(source);
+            // RUN --mount=from=stage reads that stage too (its value expanded with the global ARGs, as FROM is).
+            if (command is RunInstruction { Mounts.Count: > 0 } run)
+                foreach (var from in MountConversion.FromValues(run, word => ctx.ExpandWithMatches(run, word, ctx.Args.LookupGlobal).Word))
+                    if (MountConversion.FindStage(from, stage, ctx, run) is { } mounted) deps.Add(mounted);
+        }
         return deps;
     }
 

@@ -53,8 +53,8 @@ public class RunConversionTests
     public void Unknown_network_and_unsupported_flags_are_clear_errors()
     {
         Assert.Contains("unsupported network mode \"bridge\"", Conv.Error("FROM alpine\nRUN --network=bridge x\n").Message);
-        var mount = Conv.Error("FROM alpine\nRUN --mount=type=cache,target=/c x\n");
-        Assert.Contains("RUN --mount is not supported yet", mount.Message);
+        var mount = Conv.Error("FROM alpine\nRUN --mount=type=nfs,target=/c x\n");
+        Assert.Contains("unsupported mount type \"nfs\"", mount.Message);
         Assert.StartsWith("Dockerfile:2:5:", mount.Message);
         Assert.Contains("not supported yet", Conv.Error("FROM alpine\nRUN --security=insecure x\n").Message);
         Assert.Contains("unknown flag: foo", Conv.Error("FROM alpine\nRUN --foo=1 x\n").Message);
