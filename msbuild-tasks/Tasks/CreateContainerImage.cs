@@ -102,113 +102,33 @@ public sealed class CreateContainerImage : MsBuildTask, ICancelableTask
     internal ContainerRequest CreateRequest() => new()
     {
         PublishDirectory = PublishDirectory,
-        PublishFiles = PublishFiles.Select(i => ToPublishFile(i.ItemSpec, i.GetMetadata)).ToList(),
+        PublishFiles = PublishFiles.Select(i => ContainerPropertyParser.ToPublishFile(i.ItemSpec, i.GetMetadata)).ToList(),
         BaseImage = BaseImage.Trim(),
         Registry = OutputRegistry.Trim(),
         Repository = Repository.Trim(),
         Tags = ImageTags.Select(t => t.ItemSpec.Trim()).Where(t => t.Length > 0).ToList() is { Count: > 0 } tags ? tags : ["latest"],
-        WorkingDirectory = NormalizeWorkingDirectory(WorkingDirectory),
+        WorkingDirectory = ContainerPropertyParser.NormalizeWorkingDirectory(WorkingDirectory),
         RuntimeIdentifier = string.IsNullOrWhiteSpace(ContainerRuntimeIdentifier) ? "linux-x64" : ContainerRuntimeIdentifier,
-        Ports = ExposedPorts.Select(i => ParsePort(i.ItemSpec, i.GetMetadata("Type"))).ToList(),
+        Ports = ExposedPorts.Select(i => ContainerPropertyParser.ParsePort(i.ItemSpec, i.GetMetadata("Type"))).ToList(),
         EnvironmentVariables = ContainerEnvironmentVariables.Select(i => KeyValuePair.Create(i.ItemSpec, i.GetMetadata("Value"))).ToList(),
         Labels = Labels.Select(i => KeyValuePair.Create(i.ItemSpec, i.GetMetadata("Value"))).ToList(),
         User = string.IsNullOrWhiteSpace(ContainerUser) ? null : ContainerUser.Trim(),
-        Entrypoint = Values(Entrypoint),
-        EntrypointArgs = Values(EntrypointArgs),
-        AppCommand = Values(AppCommand),
-        AppCommandArgs = Values(AppCommandArgs),
-        DefaultArgs = Values(DefaultArgs),
-        AppCommandInstruction = ParseInstruction(AppCommandInstruction),
+        Entrypoint = Entrypoint.Select(i => i.ItemSpec).ToList(),
+        EntrypointArgs = EntrypointArgs.Select(i => i.ItemSpec).ToList(),
+        AppCommand = AppCommand.Select(i => i.ItemSpec).ToList(),
+        AppCommandArgs = AppCommandArgs.Select(i => i.ItemSpec).ToList(),
+        DefaultArgs = DefaultArgs.Select(i => i.ItemSpec).ToList(),
+        AppCommandInstruction = ContainerPropertyParser.ParseInstruction(AppCommandInstruction),
         ArchiveOutputPath = string.IsNullOrWhiteSpace(ArchiveOutputPath) ? null : ArchiveOutputPath,
         ImageFormat = string.IsNullOrWhiteSpace(ImageFormat) ? null : ImageFormat,
         GenerateLabels = GenerateLabels,
-        Layering = ParseLayering(Layering),
-        FileOwner = ParseOwner(FileOwner),
-        FileMode = ParseMode(FileMode),
+        Layering = ContainerPropertyParser.ParseLayering(Layering),
+        FileOwner = ContainerPropertyParser.ParseOwner(FileOwner),
+        FileMode = ContainerPropertyParser.ParseMode(FileMode),
         SourceDateEpoch = Image.SourceDateEpoch.Resolve(
             string.IsNullOrWhiteSpace(SourceDateEpoch) ? Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH") : SourceDateEpoch, ProjectDirectory),
         IntermediateDirectory = Path.GetFullPath(IntermediateDirectory),
         CsbuildRoot = string.IsNullOrWhiteSpace(CsbuildRoot) ? Cache.CsbuildRoot.DefaultPath() : CsbuildRoot,
         InsecureRegistries = InsecureRegistries.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
     };
-
-    /// <summary>A ResolvedFileToPublish item (its spec and a metadata reader; plain values so it is testable without MSBuild).</summary>
-    internal static PublishFile ToPublishFile(string itemSpec, Func<string, string> metadata)
-    {
-        var relative = metadata("RelativePath");
-        if (string.IsNullOrEmpty(relative)) relative = Path.GetFileName(itemSpec);
-        var origin = !string.IsNullOrEmpty(metadata("NuGetPackageId")) ? PublishFileOrigin.NuGetPackage
-            : metadata("ReferenceSourceTarget") == "ProjectReference" ? PublishFileOrigin.ProjectReference
-            : PublishFileOrigin.Application;
-        return new PublishFile(relative, origin);
-    }
-
-    private static List<string> Values(ITaskItem[] items) => items.Select(i => i.ItemSpec).ToList();
-
-    private static string NormalizeWorkingDirectory(string value)
-    {
-        var trimmed = value.Trim();
-        if (trimmed.Length == 0) return "/app/";
-        if (!trimmed.StartsWith('/'))
-            throw new ContainerBuildException(ContainerDiagnostic.InvalidProperty, $"ContainerWorkingDirectory '{value}' must be an absolute path such as /app/");
-        if (trimmed.Split('/').Any(part => part is ".." or "."))
-            throw new ContainerBuildException(ContainerDiagnostic.InvalidProperty, $"ContainerWorkingDirectory '{value}' must not contain '.' or '..'");
-        return trimmed.EndsWith('/') ? trimmed : trimmed + "/";
-    }
-
-    /// <summary>A ContainerPort item: "8080" with Type metadata, or "8080/udp".</summary>
-    internal static ContainerPort ParsePort(string itemSpec, string typeMetadata)
-    {
-        var text = itemSpec.Trim();
-        var type = typeMetadata;
-        int slash = text.IndexOf('/');
-        if (slash >= 0) { type = text[(slash + 1)..]; text = text[..slash]; }
-        type = string.IsNullOrWhiteSpace(type) ? "tcp" : type.Trim().ToLowerInvariant();
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number is < 1 or > 65535 || type is not ("tcp" or "udp"))
-            throw new ContainerBuildException(ContainerDiagnostic.InvalidProperty, $"ContainerPort '{itemSpec}' (Type '{typeMetadata}'): expected a port 1-65535 and Type tcp or udp");
-        return new ContainerPort(number, type);
-    }
-
-    internal static AppCommandInstruction? ParseInstruction(string value) => value.Trim() switch
-    {
-        "" => null,
-        var v when v.Equals("Entrypoint", StringComparison.OrdinalIgnoreCase) => Image.AppCommandInstruction.Entrypoint,
-        var v when v.Equals("DefaultArgs", StringComparison.OrdinalIgnoreCase) => Image.AppCommandInstruction.DefaultArgs,
-        var v when v.Equals("None", StringComparison.OrdinalIgnoreCase) => Image.AppCommandInstruction.None,
-        var v => throw new ContainerBuildException(ContainerDiagnostic.InvalidProperty, $"ContainerAppCommandInstruction '{v}': expected Entrypoint, DefaultArgs or None"),
-    };
-
-    internal static ContainerLayering ParseLayering(string value) => value.Trim() switch
-    {
-        "" => ContainerLayering.Dependencies,
-        var v when v.Equals("dependencies", StringComparison.OrdinalIgnoreCase) => ContainerLayering.Dependencies,
-        var v when v.Equals("single", StringComparison.OrdinalIgnoreCase) => ContainerLayering.Single,
-        var v => throw new ContainerBuildException(ContainerDiagnostic.InvalidProperty, $"ContainerLayering '{v}': expected dependencies or single"),
-    };
-
-    /// <summary>uid[:gid] in numbers: the image's /etc/passwd is not read, so names cannot be resolved.</summary>
-    internal static (int, int)? ParseOwner(string value)
-    {
-        var text = value.Trim();
-        if (text.Length == 0) return null;
-        var parts = text.Split(':');
-        if (parts.Length <= 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var uid)
-            && (parts.Length == 1 || int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)))
-            return (uid, parts.Length == 1 ? uid : int.Parse(parts[1], CultureInfo.InvariantCulture));
-        throw new ContainerBuildException(ContainerDiagnostic.InvalidProperty, $"ContainerFileOwner '{value}': expected numeric uid or uid:gid, e.g. 1654:1654");
-    }
-
-    internal static int? ParseMode(string value)
-    {
-        var text = value.Trim();
-        if (text.Length == 0) return null;
-        try
-        {
-            var mode = Convert.ToInt32(text, 8);
-            if (mode is >= 0 and <= 0b111_111_111_111) return mode;
-        }
-        catch (FormatException) { }
-        catch (OverflowException) { }
-        throw new ContainerBuildException(ContainerDiagnostic.InvalidProperty, $"ContainerFileMode '{value}': expected octal permission bits such as 0644");
-    }
 }

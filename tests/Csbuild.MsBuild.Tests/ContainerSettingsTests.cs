@@ -1,7 +1,6 @@
 using Csbuild.Containers;
 using Csbuild.Containers.Image;
 using Csbuild.Containers.Registry;
-using Csbuild.Containers.Tasks;
 using Csbuild.Oci.Model;
 
 namespace Csbuild.MsBuild.Tests;
@@ -40,23 +39,23 @@ public sealed class ContainerSettingsTests
     [Fact]
     public void Ports_TakeTheirTypeFromMetadataOrSuffix()
     {
-        Assert.Equal(new ContainerPort(53, "udp"), CreateContainerImage.ParsePort("53", "UDP"));
-        Assert.Equal(new ContainerPort(8080, "tcp"), CreateContainerImage.ParsePort("8080", ""));
-        Assert.Equal(new ContainerPort(9000, "udp"), CreateContainerImage.ParsePort("9000/udp", ""));
-        Assert.Equal("CSB001", Assert.Throws<ContainerBuildException>(() => CreateContainerImage.ParsePort("http", "")).Diagnostic.Code);
+        Assert.Equal(new ContainerPort(53, "udp"), ContainerPropertyParser.ParsePort("53", "UDP"));
+        Assert.Equal(new ContainerPort(8080, "tcp"), ContainerPropertyParser.ParsePort("8080", ""));
+        Assert.Equal(new ContainerPort(9000, "udp"), ContainerPropertyParser.ParsePort("9000/udp", ""));
+        Assert.Equal("CSB001", Assert.Throws<ContainerBuildException>(() => ContainerPropertyParser.ParsePort("http", "")).Diagnostic.Code);
     }
 
     [Fact]
     public void OwnerModeAndLayering_AreParsedStrictly()
     {
-        Assert.Equal((1654, 1654), CreateContainerImage.ParseOwner("1654"));
-        Assert.Equal((1000, 50), CreateContainerImage.ParseOwner("1000:50"));
-        Assert.Null(CreateContainerImage.ParseOwner(""));
-        Assert.Throws<ContainerBuildException>(() => CreateContainerImage.ParseOwner("app:app"));
-        Assert.Equal(0b110_100_000, CreateContainerImage.ParseMode("0640"));
-        Assert.Throws<ContainerBuildException>(() => CreateContainerImage.ParseMode("0999"));
-        Assert.Equal(ContainerLayering.Single, CreateContainerImage.ParseLayering("Single"));
-        Assert.Throws<ContainerBuildException>(() => CreateContainerImage.ParseLayering("per-file"));
+        Assert.Equal((1654, 1654), ContainerPropertyParser.ParseOwner("1654"));
+        Assert.Equal((1000, 50), ContainerPropertyParser.ParseOwner("1000:50"));
+        Assert.Null(ContainerPropertyParser.ParseOwner(""));
+        Assert.Throws<ContainerBuildException>(() => ContainerPropertyParser.ParseOwner("app:app"));
+        Assert.Equal(0b110_100_000, ContainerPropertyParser.ParseMode("0640"));
+        Assert.Throws<ContainerBuildException>(() => ContainerPropertyParser.ParseMode("0999"));
+        Assert.Equal(ContainerLayering.Single, ContainerPropertyParser.ParseLayering("Single"));
+        Assert.Throws<ContainerBuildException>(() => ContainerPropertyParser.ParseLayering("per-file"));
     }
 
     [Fact]
@@ -64,13 +63,13 @@ public sealed class ContainerSettingsTests
     {
         static Func<string, string> Metadata(params (string Name, string Value)[] values) =>
             name => values.FirstOrDefault(v => v.Name == name).Value ?? "";
-        Assert.Equal(new PublishFile("Sprache.dll", PublishFileOrigin.NuGetPackage), CreateContainerImage.ToPublishFile(
+        Assert.Equal(new PublishFile("Sprache.dll", PublishFileOrigin.NuGetPackage), ContainerPropertyParser.ToPublishFile(
             "/home/u/.nuget/packages/sprache/2.3.1/lib/netstandard2.0/Sprache.dll", Metadata(("RelativePath", "Sprache.dll"), ("NuGetPackageId", "Sprache"))));
-        Assert.Equal(new PublishFile("Lib.dll", PublishFileOrigin.ProjectReference), CreateContainerImage.ToPublishFile(
+        Assert.Equal(new PublishFile("Lib.dll", PublishFileOrigin.ProjectReference), ContainerPropertyParser.ToPublishFile(
             "/src/lib/bin/Lib.dll", Metadata(("RelativePath", "Lib.dll"), ("ReferenceSourceTarget", "ProjectReference"))));
-        Assert.Equal(new PublishFile("runtimes/x/a.json", PublishFileOrigin.Application), CreateContainerImage.ToPublishFile(
+        Assert.Equal(new PublishFile("runtimes/x/a.json", PublishFileOrigin.Application), ContainerPropertyParser.ToPublishFile(
             "/src/app/a.json", Metadata(("RelativePath", "runtimes/x/a.json"))));
-        Assert.Equal("a.json", CreateContainerImage.ToPublishFile("/src/app/a.json", Metadata()).RelativePath);
+        Assert.Equal("a.json", ContainerPropertyParser.ToPublishFile("/src/app/a.json", Metadata()).RelativePath);
     }
 
     private static ContainerRequest Request(Func<ContainerRequest, ContainerRequest>? edit = null)

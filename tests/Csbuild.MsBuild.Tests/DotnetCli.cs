@@ -27,11 +27,10 @@ public static class DotnetCli
     /// <summary>The repository root (where Builder.sln is), found from the test assembly's directory.</summary>
     public static string RepositoryRoot()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Builder.sln"))) return dir.FullName;
-        // Built with --artifacts-path outside the repository: the source tree is found from the current directory instead.
-        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Builder.sln"))) return dir.FullName;
-        throw new InvalidOperationException("cannot find the repository root (Builder.sln) above " + AppContext.BaseDirectory);
+        var root = typeof(DotnetCli).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
+        if (root is null || !File.Exists(Path.Combine(root, "Builder.sln")))
+            throw new InvalidOperationException($"the repository root recorded at build time ('{root}') has no Builder.sln");
+        return root;
     }
 }
