@@ -8,8 +8,8 @@ namespace Csbuild.Frontend.Conversion;
 
 /// <summary>
 /// COPY and ADD → a FileOp on the stage's filesystem: a CopyAction reading the context, another stage or an
-/// image (input 1), and a WriteFileAction per here-document source. ADD's remote sources and archive
-/// auto-extraction are refused with a clear error until the graph can express them.
+/// image (input 1), a WriteFileAction per here-document source, and for ADD an HttpDownloadAction per URL and
+/// a GitCloneAction per git repository. ADD's local sources are unpacked when they are tar archives.
 /// </summary>
 internal static class CopyConversion
 {
@@ -18,10 +18,12 @@ internal static class CopyConversion
     public static void Apply(CopyInstruction copy, StageState state, ConversionContext ctx)
     {
         var verb = copy.IsAdd ? "ADD" : "COPY";
-        if (copy.Parents) throw ctx.NotSupported(copy, "COPY --parents", "--parents");
 
         var paths = new List<string>();
+        var urls = new List<string>();
+        var repositories = new List<string>();
         var documents = new List<(string Name, string Content)>();
+        var written = new List<string>(); // the non-heredoc sources, expanded, in order (for the history)
         foreach (var source in copy.Sources)
         {
             if (source.Heredoc is { } doc)
@@ -29,28 +31,32 @@ internal static class CopyConversion
                 var content = doc.EffectiveContent;
                 if (doc.Expand) content = ExpandHeredoc(copy, content, state, ctx);
                 documents.Add((source.Path, content));
+                continue;
             }
-            else
-            {
-                paths.Add(ctx.Expand(copy, source.Path, state));
-            }
+            var path = ctx.Expand(copy, source.Path, state);
+            written.Add(path);
+            if (copy.IsAdd && AddSources.IsGit(path)) repositories.Add(path);
+            else if (copy.IsAdd && AddSources.IsUrl(path)) urls.Add(path);
+            else paths.Add(path);
         }
         var dest = ctx.Expand(copy, copy.Dest, state);
         var chown = copy.Chown is null ? null : ctx.Expand(copy, copy.Chown, state);
         var chmod = copy.Chmod is null ? null : ctx.Expand(copy, copy.Chmod, state);
+        var checksum = copy.Checksum is null ? null : ctx.Expand(copy, copy.Checksum, state);
         var excludes = copy.Excludes.Select(e => ctx.Expand(copy, e, state)).ToList();
 
-        if (copy.IsAdd) CheckAddSources(copy, paths, ctx);
+        if (copy.IsAdd) CheckAddSources(copy, paths, urls, repositories, checksum, ctx);
         else CheckCopySources(copy, paths, ctx);
 
-        var destIsDir = dest.Length == 0 || dest == "." || dest.EndsWith('/') || dest.EndsWith("/.", StringComparison.Ordinal);
-        if (paths.Count + documents.Count > 1 && !destIsDir)
+        // --parents places every source below the destination by its own path, so the destination is a directory.
+        var destIsDir = dest.Length == 0 || dest == "." || dest.EndsWith('/') || dest.EndsWith("/.", StringComparison.Ordinal) || copy.Parents;
+        if (paths.Count + urls.Count + repositories.Count + documents.Count > 1 && !destIsDir)
             throw ctx.Error(copy, $"When using {verb} with more than one source file, the destination must be a directory and end with a /",
                 $"write the destination as {dest}/", copy.Dest);
         var destPath = UnixPath.Resolve(state.WorkingDir, dest);
         if (destIsDir && !destPath.EndsWith('/')) destPath += "/";
 
-        var mode = chmod is null ? (int?)null : ParseMode(copy, chmod, ctx);
+        var (mode, modeChange) = chmod is null ? (null, null) : ParseMode(copy, chmod, ctx);
         var owner = chown is null || chown.Length == 0 ? null : WorkdirConversion.Owner(chown);
 
         var actions = new List<FileAction>();
@@ -65,15 +71,48 @@ internal static class CopyConversion
                 Dest = destPath,
                 Owner = owner,
                 Mode = mode,
+                ModeChange = modeChange,
                 DestIsDirectory = destIsDir,
                 Excludes = excludes,
                 FollowSymlinks = true,
+                IncludeParents = copy.Parents,
+                AttemptUnpack = copy.IsAdd,
+            });
+        }
+        foreach (var url in urls)
+        {
+            actions.Add(new HttpDownloadAction
+            {
+                Url = url,
+                FileName = AddSources.FileNameOf(url),
+                Dest = destPath,
+                DestIsDirectory = destIsDir,
+                Checksum = checksum,
+                Owner = owner,
+                Mode = mode,
+                ModeChange = modeChange,
+            });
+        }
+        foreach (var repository in repositories)
+        {
+            var address = AddSources.ParseGit(repository);
+            actions.Add(new GitCloneAction
+            {
+                Remote = address.Remote,
+                Ref = address.Ref,
+                Subdirectory = address.Subdirectory,
+                Dest = destPath.EndsWith('/') ? destPath : destPath + "/", // a repository is always unpacked into a directory
+                KeepGitDir = copy.KeepGitDir ?? false,
+                Owner = owner,
+                Mode = mode,
+                ModeChange = modeChange,
             });
         }
         foreach (var (name, content) in documents)
         {
             var path = destIsDir ? destPath + name : destPath;
-            actions.Add(new WriteFileAction(path, Encoding.UTF8.GetBytes(content), mode ?? DefaultFileMode, owner));
+            var documentMode = mode ?? (int?)modeChange?.Apply(DefaultFileMode, isDirectory: false) ?? DefaultFileMode;
+            actions.Add(new WriteFileAction(path, Encoding.UTF8.GetBytes(content), documentMode, owner));
         }
 
         var vertexName = state.StepName(RunConversion.DisplayText(copy, state, ctx));
@@ -82,7 +121,7 @@ internal static class CopyConversion
         var history = new StringBuilder(verb);
         if (chown is { Length: > 0 }) history.Append(" --chown=").Append(chown);
         if (chmod is { Length: > 0 }) history.Append(" --chmod=").Append(chmod);
-        foreach (var p in paths) history.Append(' ').Append(p);
+        foreach (var p in written) history.Append(' ').Append(p);
         foreach (var (name, _) in documents) history.Append(" <<").Append(name);
         history.Append(' ').Append(dest);
         state.AddHistory(history.ToString(), state.State);
@@ -121,54 +160,44 @@ internal static class CopyConversion
     {
         foreach (var path in paths)
         {
-            if (IsGit(path)) throw ctx.Error(copy, "source can't be a git ref for COPY", "use ADD for a git repository", path);
-            if (IsUrl(path)) throw ctx.Error(copy, "source can't be a URL for COPY", "use ADD for a URL", path);
+            if (AddSources.IsGit(path)) throw ctx.Error(copy, "source can't be a git ref for COPY", "use ADD for a git repository", path);
+            if (AddSources.IsUrl(path)) throw ctx.Error(copy, "source can't be a URL for COPY", "use ADD for a URL", path);
         }
     }
 
-    private static bool IsUrl(string path) =>
-        path.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || path.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
-
-    private static void CheckAddSources(CopyInstruction copy, List<string> paths, ConversionContext ctx)
+    private static void CheckAddSources(CopyInstruction copy, List<string> paths, List<string> urls, List<string> repositories, string? checksum,
+        ConversionContext ctx)
     {
-        foreach (var path in paths)
+        if (checksum is not null)
         {
-            if (IsGit(path)) throw ctx.NotSupported(copy, "ADD from a git repository", path);
-            if (IsUrl(path)) throw ctx.NotSupported(copy, "ADD from a URL", path);
+            if (paths.Count > 0 || repositories.Count > 0 || urls.Count == 0)
+                throw ctx.Error(copy, "checksum can't be specified for non-HTTP(S) sources", "--checksum is for ADD of a URL", "--checksum");
+            if (!Oci.Model.Digest.TryParse(checksum, out var digest) || digest.Algorithm != "sha256")
+                throw ctx.Error(copy, $"invalid checksum digest format: {checksum}", "write --checksum=sha256:<64 lowercase hex digits>", "--checksum");
         }
-        if (copy.Checksum is not null) throw ctx.Error(copy, "checksum can't be specified for non-HTTP(S) sources", "--checksum is for ADD of a URL", "--checksum");
-        if (copy.KeepGitDir is not null) throw ctx.Error(copy, "--keep-git-dir is only valid for git sources", near: "--keep-git-dir");
-        // Local archives are unpacked by ADD; the graph has no extract action yet, so refuse rather than copy the archive as is.
-        var contextDir = ctx.Request.Context.Directory;
-        if (!Directory.Exists(contextDir)) return;
-        foreach (var path in paths)
+        if (copy.KeepGitDir is not null && (repositories.Count == 0 || paths.Count > 0 || urls.Count > 0))
+            throw ctx.Error(copy, "--keep-git-dir is only valid for git sources", near: "--keep-git-dir");
+        foreach (var repository in repositories)
         {
-            if (path.IndexOfAny(['*', '?', '[']) >= 0)
-            {
-                var dir = Path.Combine(contextDir, Path.GetDirectoryName(path.TrimStart('/')) ?? "");
-                if (Directory.Exists(dir) && Directory.EnumerateFiles(dir, Path.GetFileName(path)).Any(ArchiveDetector.IsArchive))
-                    throw ctx.NotSupported(copy, "ADD of a local archive (automatic extraction)", path);
-                continue;
-            }
-            var full = Path.Combine(contextDir, path.TrimStart('/'));
-            if (File.Exists(full) && ArchiveDetector.IsArchive(full))
-                throw ctx.NotSupported(copy, "ADD of a local archive (automatic extraction)", path);
+            var address = AddSources.ParseGit(repository);
+            if (address.Subdirectory.Split('/').Contains(".."))
+                throw ctx.Error(copy, $"git subdirectory '{address.Subdirectory}' may not contain '..'", near: repository);
         }
     }
 
-    private static bool IsGit(string path) =>
-        path.StartsWith("git@", StringComparison.Ordinal) || path.StartsWith("git://", StringComparison.Ordinal)
-        || (path.Contains("://", StringComparison.Ordinal) && (path.EndsWith(".git", StringComparison.Ordinal) || path.Contains(".git#", StringComparison.Ordinal)));
-
-    private static int ParseMode(CopyInstruction copy, string chmod, ConversionContext ctx)
+    /// <summary>An octal mode (0755) or a symbolic one (u+x,g-w); exactly one of the two is returned.</summary>
+    private static (int? Mode, SymbolicMode? Change) ParseMode(CopyInstruction copy, string chmod, ConversionContext ctx)
     {
         if (chmod.Length is > 0 and <= 6 && chmod.All(c => c is >= '0' and <= '7'))
         {
             var mode = Convert.ToInt32(chmod, 8);
-            if (mode <= 0b111_111_111_111) return mode;
+            if (mode <= 0b111_111_111_111) return (mode, null);
         }
-        if (chmod.Length > 0 && chmod.All(c => "ugoa+-=rwxXst,".Contains(c)))
-            throw ctx.NotSupported(copy, "a symbolic --chmod mode", "--chmod");
+        if (chmod.Length > 0 && !chmod.All(char.IsAsciiDigit))
+        {
+            if (SymbolicMode.TryParse(chmod, out var error) is { } symbolic) return (null, symbolic);
+            throw ctx.Error(copy, $"invalid chmod parameter: '{chmod}': {error}", "use an octal mode (0755) or a symbolic one such as u+x,g-w", "--chmod");
+        }
         throw ctx.Error(copy, $"invalid chmod parameter: '{chmod}'. it should be octal string and between 0 and 07777", "use an octal mode such as --chmod=0755", "--chmod");
     }
 }

@@ -102,38 +102,6 @@ public class CopyConversionTests
     }
 
     [Theory]
-    [InlineData("ADD https://example.com/a.tgz /x/", "ADD from a URL is not supported yet")]
-    [InlineData("ADD git@github.com:moby/buildkit.git /src", "ADD from a git repository is not supported yet")]
-    [InlineData("ADD https://github.com/moby/buildkit.git#v0.10 /src", "ADD from a git repository is not supported yet")]
-    [InlineData("COPY --parents a/b /x/", "COPY --parents is not supported yet")]
-    [InlineData("COPY --chmod=u+x a /x", "a symbolic --chmod mode is not supported yet")]
-    public void Unsupported_copy_features_name_the_file_and_line(string line, string message)
-    {
-        var e = Conv.Error("FROM alpine\n" + line + "\n");
-        Assert.Contains(message, e.Message);
-        Assert.StartsWith("Dockerfile:2:", e.Message);
-    }
-
-    [Fact]
-    public void Add_of_a_local_archive_is_refused()
-    {
-        var dir = Directory.CreateTempSubdirectory("csbuild-frontend-");
-        try
-        {
-            File.WriteAllBytes(Path.Combine(dir.FullName, "a.tar.gz"), [0x1f, 0x8b, 8, 0, 0, 0, 0, 0]);
-            File.WriteAllText(Path.Combine(dir.FullName, "plain.txt"), "hi");
-            var request = Conv.Request("FROM alpine\nADD plain.txt /p\nADD a.tar.gz /x/\n") with { Context = new LocalSource(dir.FullName, []) };
-            var e = Assert.Throws<DockerfileParseException>(() => Conv.Graph(request));
-            Assert.Contains("ADD of a local archive (automatic extraction) is not supported yet", e.Message);
-            Assert.Equal(3, e.Line);
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
-    }
-
-    [Theory]
     [InlineData("COPY --chmod=999 a /b", "invalid chmod parameter: '999'. it should be octal string and between 0 and 07777")]
     [InlineData("COPY --chmod=17777 a /b", "invalid chmod parameter: '17777'")]
     [InlineData("COPY https://example.com/x /b", "source can't be a URL for COPY")]
