@@ -25,6 +25,18 @@ public sealed class CsbuildRoot : IDisposable
 
     public string Path { get; }
     public string TempDirectory => System.IO.Path.Combine(Path, "tmp");
+
+    /// <summary>
+    /// Held while a step with this cache key runs, so concurrent builds on the root run a shared step once: the
+    /// others wait, then find its cache record. The kernel drops the lock if the holder dies.
+    /// </summary>
+    public async Task<FileLock> LockStepAsync(string cacheKey, CancellationToken cancellationToken)
+    {
+        var directory = System.IO.Path.Combine(Path, "locks");
+        System.IO.Directory.CreateDirectory(directory);
+        var name = Oci.Model.Digest.TryParse(cacheKey, out var d) ? d.Hex : Oci.Model.Digest.Of(cacheKey).Hex;
+        return await FileLock.AcquireAsync(System.IO.Path.Combine(directory, name + ".lock"), cancellationToken);
+    }
     public CacheDatabase Database { get; }
     public ContentStore Content { get; }
     public SnapshotStore Snapshots { get; }

@@ -28,5 +28,23 @@ public sealed class FileLock : IDisposable
         }
     }
 
+    /// <summary>Waits (without blocking a thread) until the lock is free; the holder may be running a long step.</summary>
+    public static async Task<FileLock> AcquireAsync(string path, CancellationToken cancellationToken)
+    {
+        var delay = 5;
+        while (true)
+        {
+            try
+            {
+                return new FileLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            }
+            catch (IOException)
+            {
+                await Task.Delay(delay, cancellationToken);
+                delay = Math.Min(delay * 2, 100);
+            }
+        }
+    }
+
     public void Dispose() => _stream.Dispose();
 }

@@ -96,6 +96,13 @@ public sealed class BuildSolver
         }
 
         var inputs = await Task.WhenAll(vertex.Inputs.Select(input => Solve(input, ct)));
+        // Another process may be running this very step: wait for it and use its result rather than race it.
+        using var stepLock = await _root.LockStepAsync(key, ct);
+        if (!vertex.IgnoreCache && _root.Database.FindRecord(key) is { } made && Lease(made.ChainId) && _runners.ChainUsable(made.ChainId))
+        {
+            Report(new VertexCached(vertex.Id, vertex.Name, DateTimeOffset.UtcNow));
+            return new ChainRef(made.ChainId);
+        }
         await _slots.WaitAsync(ct);
         var started = Stopwatch.StartNew();
         try

@@ -139,7 +139,29 @@ public static class CacheGc
         // Rows are gone, so no new build can reach these files; running builds' ones were kept above.
         foreach (var name in decided.SnapshotDirectories) DeleteQuietly(System.IO.Path.Combine(root.Snapshots.Directory, name));
         foreach (var digest in decided.Blobs) DeleteBlobIfStillOld(root, Digest.Parse(digest), cutoff);
+        RemoveIdleStepLocks(root, cutoff);
         return decided;
+    }
+
+    // One lock file per step ever run would pile up; a free one is removed (at worst, two processes that
+    // raced for it both run the step, which is what happens without the lock).
+    private static void RemoveIdleStepLocks(CsbuildRoot root, DateTime cutoff)
+    {
+        var directory = System.IO.Path.Combine(root.Path, "locks");
+        if (!Directory.Exists(directory)) return;
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*.lock"))
+        {
+            if (file.LastWriteTimeUtc >= cutoff) continue;
+            try
+            {
+                using var held = new FileStream(file.FullName, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+                File.Delete(file.FullName);
+            }
+            catch (IOException)
+            {
+                // in use by a running step
+            }
+        }
     }
 
     // A builder that finds a blob already stored touches it instead of writing it (ContentStore.Put). Moving the
