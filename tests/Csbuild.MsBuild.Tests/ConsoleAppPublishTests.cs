@@ -52,4 +52,77 @@ public sealed class ConsoleAppPublishTests(PublishFixture fixture)
             "hello from the app\nhello from the library\nparsed 42 with Sprache\nargs: first,second\ncwd: /app\nGREETING_ENV=from-msbuild\n",
             run.Stdout.Replace("\r\n", "\n"));
     }
+
+    [Fact]
+    public void OneLineCodeChange_PushesExactlyOneNewLayer_AndAnUnchangedRepublish_RebuildsAndUploadsNothing()
+    {
+        using var dir = new TempDirectory("csbuild-console");
+        SampleApps.WriteConsoleApp(dir.Path, fixture.Feed);
+        var image1 = fixture.Registry.Reference("tests/incremental:1");
+        var image2 = fixture.Registry.Reference("tests/incremental:2");
+
+        Publish(dir, "tests/incremental", "-p:ContainerImageTag=1");
+        var first = ImageRunner.LayerDigests(image1);
+
+        // Nothing changed: every layer comes from the cache, and the registry already has every blob.
+        var again = Publish(dir, "tests/incremental", "-p:ContainerImageTag=1");
+        Assert.Equal(3, CountOccurrences(again.Stdout, "unchanged, reused"));
+        Assert.Contains($"pushed {image1}: 0 blobs uploaded", again.Stdout);
+        Assert.Equal(first, ImageRunner.LayerDigests(image1));
+
+        // One line of the app's code: only the app layer is new; it and the config are the only uploads.
+        SampleApps.WriteConsoleProgram(dir.Path, "hello from the changed app");
+        var changed = Publish(dir, "tests/incremental", "-p:ContainerImageTag=2");
+        var second = ImageRunner.LayerDigests(image2);
+        Assert.Equal(first.Count, second.Count);
+        Assert.Equal(first.Take(3), second.Take(3));
+        Assert.NotEqual(first[3], second[3]);
+        Assert.Equal(2, CountOccurrences(changed.Stdout, "unchanged, reused"));
+        Assert.Contains($"pushed {image2}: 2 blobs uploaded", changed.Stdout);
+    }
+
+    [Fact]
+    public void TwoPublishesOfTheSameSource_FromClean_GiveTheSameDigest_AndTheSameArchiveBytes()
+    {
+        using var dir = new TempDirectory("csbuild-console");
+        SampleApps.WriteConsoleApp(dir.Path, fixture.Feed);
+        var archive = dir.Combine("out", "image.tar");
+
+        string PublishClean(string rootName)
+        {
+            foreach (var output in new[] { "app/bin", "app/obj", "lib/bin", "lib/obj" })
+                if (Directory.Exists(dir.Combine(output))) Directory.Delete(dir.Combine(output), recursive: true);
+            string[] arguments =
+            [
+                "publish", dir.Combine(SampleApps.ConsoleProject), "-t:PublishContainer", "--disable-build-servers",
+                $"-p:ContainerBaseImage={fixture.BaseImage}", "-p:ContainerRepository=tests/reproducible", $"-p:ContainerArchiveOutputPath={archive}",
+            ];
+            var result = DotnetCli.Run(dir.Path, fixture.Environment(dir.Combine(rootName)), arguments);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            var digest = System.Text.RegularExpressions.Regex.Match(result.Stdout, @"built image tests/reproducible:latest \((sha256:[0-9a-f]{64})\)");
+            Assert.True(digest.Success, result.Stdout);
+            return digest.Groups[1].Value;
+        }
+
+        var first = PublishClean("root-a");
+        var firstArchive = File.ReadAllBytes(archive);
+        var second = PublishClean("root-b");
+        Assert.Equal(first, second);
+        Assert.Equal(firstArchive, File.ReadAllBytes(archive));
+
+        // The archive is both a docker-load tarball and an OCI layout.
+        var docker = ProcessRunner.Run("skopeo", "inspect", "docker-archive:" + archive);
+        Assert.True(docker.ExitCode == 0, docker.ToString());
+        var oci = ProcessRunner.Run("skopeo", "inspect", "oci-archive:" + archive);
+        Assert.True(oci.ExitCode == 0, oci.ToString());
+        Assert.Equal(first, System.Text.Json.Nodes.JsonNode.Parse(oci.Stdout)!["Digest"]!.GetValue<string>());
+        Assert.Contains("\"org.opencontainers.image.created\": \"1970-01-01T00:00:00Z\"", oci.Stdout);
+    }
+
+    private static int CountOccurrences(string text, string value)
+    {
+        int count = 0;
+        for (int i = text.IndexOf(value, StringComparison.Ordinal); i >= 0; i = text.IndexOf(value, i + value.Length, StringComparison.Ordinal)) count++;
+        return count;
+    }
 }
