@@ -44,15 +44,24 @@ public static class CacheGc
     /// <summary>
     /// The collection to run after each build: if usage is over <paramref name="budget"/> (default: the
     /// <see cref="BudgetVariable"/> setting, else <see cref="DefaultBudget"/>), evicts least recently used cache
-    /// until it fits. Returns null when nothing had to be done. Call it after the image is tagged.
+    /// until it fits. Returns null when nothing had to be done. Call it after the image is tagged. A collection
+    /// that fails on I/O does not fail the finished build (it is retried after the next one); a malformed
+    /// <see cref="BudgetVariable"/> throws <see cref="FormatException"/>.
     /// </summary>
     public static PruneResult? RunAutomatic(CsbuildRoot root, long? budget = null)
     {
         var limit = budget ?? ConfiguredBudget(root.Path);
         if (limit is not { } keep) return null;
-        var measured = Measure(root);
-        if (measured.UsageBytes <= keep) return null;
-        return ToResult(Collect(root, new PruneOptions { KeepBytes = keep }, measured));
+        try
+        {
+            var measured = Measure(root);
+            if (measured.UsageBytes <= keep) return null;
+            return ToResult(Collect(root, new PruneOptions { KeepBytes = keep }, measured));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The budget from <see cref="BudgetVariable"/>, else the default; null when collection is turned off.</summary>

@@ -45,4 +45,30 @@ public sealed class GcParsingTests
         Assert.False((me with { StartTicks = me.StartTicks + 1 }).IsAlive);
         Assert.Null(ProcessIdentity.Of(int.MaxValue));
     }
+
+    [Fact]
+    public void DefaultBudget_IsATenthOfTheFilesystem_AtMost20GB()
+    {
+        var budget = CacheGc.DefaultBudget(Path.GetTempPath());
+        Assert.InRange(budget, 1, 20L * 1000 * 1000 * 1000);
+    }
+
+    [Fact]
+    public void ConfiguredBudget_ReadsTheEnvironment()
+    {
+        var saved = Environment.GetEnvironmentVariable(CacheGc.BudgetVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(CacheGc.BudgetVariable, "512MB");
+            Assert.Equal(512_000_000, CacheGc.ConfiguredBudget("/"));
+            Environment.SetEnvironmentVariable(CacheGc.BudgetVariable, "off");
+            Assert.Null(CacheGc.ConfiguredBudget("/"));
+            Environment.SetEnvironmentVariable(CacheGc.BudgetVariable, "plenty");
+            Assert.Contains(CacheGc.BudgetVariable, Assert.Throws<FormatException>(() => CacheGc.ConfiguredBudget("/")).Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(CacheGc.BudgetVariable, saved);
+        }
+    }
 }
