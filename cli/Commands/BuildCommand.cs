@@ -74,6 +74,12 @@ internal static class BuildCommand
             Jobs = parse.GetValue(o.Jobs) ?? Environment.ProcessorCount,
             RuntimePath = parse.GetValue(o.Runtime),
             SourceDateEpoch = sourceDateEpoch,
+            Secrets = RunStepFlags.ParseSecrets(parse.GetValue(o.Secrets) ?? []),
+            SshAgents = RunStepFlags.ParseSsh(parse.GetValue(o.Ssh) ?? []),
+            Network = RunStepFlags.ParseNetwork(parse.GetValue(o.Network)),
+            MemoryBytes = RunStepFlags.ParseMemory(parse.GetValue(o.Memory)),
+            CpuQuota = RunStepFlags.ParseCpuQuota(parse.GetValue(o.CpuQuota), parse.GetValue(o.Cpus)),
+            PidsLimit = RunStepFlags.ParsePidsLimit(parse.GetValue(o.PidsLimit)),
         };
         var solver = new BuildSolver(root, graph, images, solveOptions, progress.Sink);
         var output = await solver.SolveAsync(ct);

@@ -25,11 +25,18 @@ internal sealed class BuildOptions
     public readonly Option<string?> MetadataFile = new("--metadata-file") { Description = "Write build result metadata (image digest, config digest, descriptor, names) to the file as JSON" };
     public readonly Option<bool?> OciMediaTypes = new("--oci-mediatypes") { Description = "Use OCI media types (default true); false writes Docker schema2 media types" };
     public readonly Option<string?> Platform = new("--platform") { Description = "Target platform (only the host platform can run RUN steps)" };
+    public readonly Option<string[]> Secrets = new("--secret") { Description = "Secret for RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VARIABLE; repeatable", AllowMultipleArgumentsPerToken = false };
+    public readonly Option<string[]> Ssh = new("--ssh") { Description = "SSH agent socket for RUN --mount=type=ssh: default, default=$SSH_AUTH_SOCK or ID=SOCKET; repeatable", AllowMultipleArgumentsPerToken = false };
+    public readonly Option<string?> Network = new("--network") { Description = "Network of RUN steps that do not set one: default, none or host" };
+    public readonly Option<string?> Memory = new("--memory", "-m") { Description = "Memory limit of each RUN step (e.g. 512m, 2g)" };
+    public readonly Option<long?> CpuQuota = new("--cpu-quota") { Description = "CPU time of each RUN step, in microseconds per 100 ms period" };
+    public readonly Option<string?> Cpus = new("--cpus") { Description = "CPUs each RUN step may use (e.g. 1.5)" };
+    public readonly Option<long?> PidsLimit = new("--pids-limit") { Description = "Maximum number of processes of each RUN step" };
 
     public void AddTo(Command command)
     {
         command.Arguments.Add(Context);
-        foreach (var option in new Option[] { File, Tags, BuildArgs, Target, NoCache, NoCacheFilter, Labels, Progress, Quiet, IidFile, MetadataFile, Outputs, OciMediaTypes, Runtime, Jobs, Platform, Pull, Push, InsecureRegistries })
+        foreach (var option in new Option[] { File, Tags, BuildArgs, Target, NoCache, NoCacheFilter, Labels, Progress, Quiet, IidFile, MetadataFile, Outputs, OciMediaTypes, Runtime, Jobs, Platform, Pull, Push, InsecureRegistries, Secrets, Ssh, Network, Memory, CpuQuota, Cpus, PidsLimit })
             command.Options.Add(option);
     }
 }

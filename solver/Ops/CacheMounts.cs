@@ -82,6 +82,11 @@ internal sealed class CacheMounts(CsbuildRoot root)
                 StaleFiles.DeleteTree(staging); // another step created it first: use that one
                 return new Lease(path, false, hold);
             }
+            catch
+            {
+                StaleFiles.DeleteTree(staging);
+                throw;
+            }
         }
         catch
         {
