@@ -14,6 +14,16 @@ root.Subcommands.Add(SaveCommand.Create());
 root.Subcommands.Add(LoadCommand.Create());
 root.Subcommands.Add(ParseCommand.Create());
 root.Subcommands.Add(VersionCommand.Create());
+root.Subcommands.Add(InspectCommand.Create());
+root.Subcommands.Add(HistoryCommand.Create());
+root.Subcommands.Add(TagCommand.Create());
+root.Subcommands.Add(RmiCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(LoginCommand.Create());
+root.Subcommands.Add(LogoutCommand.Create());
+root.Subcommands.Add(ConfigCommand.Create());
+root.Subcommands.Add(CompletionCommand.Create(root));
+root.Subcommands.Add(HelpCommand.Create(root));
 root.Subcommands.Add(DuCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 

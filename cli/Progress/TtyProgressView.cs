@@ -19,6 +19,8 @@ public sealed class TtyProgressView : IProgressDisplay, IProgressSink
     private readonly Task _renderLoop;
     private readonly IAnsiConsole _console;
     private readonly DateTimeOffset _start = DateTimeOffset.UtcNow;
+    private DateTimeOffset? _end;
+    private volatile bool _endedBadly;
 
     public TtyProgressView()
     {
@@ -59,7 +61,12 @@ public sealed class TtyProgressView : IProgressDisplay, IProgressSink
         await _renderLoop;
     }
 
-    public async ValueTask DisposeAsync() => await CompleteAsync();
+    /// <summary>Disposed without <see cref="CompleteAsync"/>: the build failed or was cancelled, and the header says so.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_finished.Task.IsCompleted) _endedBadly = true;
+        await CompleteAsync();
+    }
 
     private async Task RenderAsync()
     {
@@ -79,10 +86,7 @@ public sealed class TtyProgressView : IProgressDisplay, IProgressSink
         lock (_gate)
         {
             var now = DateTimeOffset.UtcNow;
-            var rows = new List<IRenderable>
-            {
-                new Markup($"[bold]Building[/] {(now - _start).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s ({_steps.Count(s => s.State is "done" or "cached")}/{_steps.Count})"),
-            };
+            var rows = new List<IRenderable> { Header(now) };
             foreach (var step in _steps)
             {
                 var elapsed = ((step.Ended ?? now) - step.Started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s";
@@ -100,6 +104,20 @@ public sealed class TtyProgressView : IProgressDisplay, IProgressSink
             }
             return new Rows(rows);
         }
+    }
+
+    /// <summary>
+    /// buildx's header: "[+] Building 3.2s (4/7)" while running; at the end the time stops and FINISHED (or ERROR)
+    /// tells a reader of the scrollback how the build ended.
+    /// </summary>
+    private Markup Header(DateTimeOffset now)
+    {
+        bool finished = _finished.Task.IsCompleted;
+        if (finished) _end ??= now;
+        var elapsed = ((_end ?? now) - _start).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+        var counts = $"({_steps.Count(s => s.State is "done" or "cached")}/{_steps.Count})";
+        var outcome = !finished ? "" : _endedBadly || _steps.Any(s => s.State == "error") ? " [red]ERROR[/]" : " [green]FINISHED[/]";
+        return new Markup($"[bold][[+]] Building {elapsed}s {counts}[/]{outcome}");
     }
 
     private string Truncate(string line)
