@@ -14,16 +14,24 @@ internal sealed partial class OciJsonContext : JsonSerializerContext;
 /// <summary>Canonical (compact, fixed field order) JSON for OCI documents, so equal content gives equal digests.</summary>
 public static class OciJson
 {
-    public static byte[] Serialize(ImageManifest value) => JsonSerializer.SerializeToUtf8Bytes(value, OciJsonContext.Default.ImageManifest);
-    public static byte[] Serialize(ImageIndex value) => JsonSerializer.SerializeToUtf8Bytes(value, OciJsonContext.Default.ImageIndex);
-    public static byte[] Serialize(ImageConfig value) => JsonSerializer.SerializeToUtf8Bytes(value, OciJsonContext.Default.ImageConfig);
-    public static byte[] Serialize(OciLayout value) => JsonSerializer.SerializeToUtf8Bytes(value, OciJsonContext.Default.OciLayout);
-    public static byte[] Serialize(Descriptor value) => JsonSerializer.SerializeToUtf8Bytes(value, OciJsonContext.Default.Descriptor);
+    // Go's encoding/json (and so BuildKit, containerd, skopeo) writes '+' in media types as is; the default
+    // .NET encoder would write \u002B, giving the same document different bytes and digests than other tools.
+    private static readonly OciJsonContext Context = new(new JsonSerializerOptions
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    });
 
-    public static ImageManifest DeserializeManifest(ReadOnlySpan<byte> json) => Deserialize(json, OciJsonContext.Default.ImageManifest, "image manifest");
-    public static ImageIndex DeserializeIndex(ReadOnlySpan<byte> json) => Deserialize(json, OciJsonContext.Default.ImageIndex, "image index");
-    public static ImageConfig DeserializeConfig(ReadOnlySpan<byte> json) => Deserialize(json, OciJsonContext.Default.ImageConfig, "image config");
-    public static Descriptor DeserializeDescriptor(ReadOnlySpan<byte> json) => Deserialize(json, OciJsonContext.Default.Descriptor, "descriptor");
+    public static byte[] Serialize(ImageManifest value) => JsonSerializer.SerializeToUtf8Bytes(value, Context.ImageManifest);
+    public static byte[] Serialize(ImageIndex value) => JsonSerializer.SerializeToUtf8Bytes(value, Context.ImageIndex);
+    public static byte[] Serialize(ImageConfig value) => JsonSerializer.SerializeToUtf8Bytes(value, Context.ImageConfig);
+    public static byte[] Serialize(OciLayout value) => JsonSerializer.SerializeToUtf8Bytes(value, Context.OciLayout);
+    public static byte[] Serialize(Descriptor value) => JsonSerializer.SerializeToUtf8Bytes(value, Context.Descriptor);
+
+    public static ImageManifest DeserializeManifest(ReadOnlySpan<byte> json) => Deserialize(json, Context.ImageManifest, "image manifest");
+    public static ImageIndex DeserializeIndex(ReadOnlySpan<byte> json) => Deserialize(json, Context.ImageIndex, "image index");
+    public static ImageConfig DeserializeConfig(ReadOnlySpan<byte> json) => Deserialize(json, Context.ImageConfig, "image config");
+    public static Descriptor DeserializeDescriptor(ReadOnlySpan<byte> json) => Deserialize(json, Context.Descriptor, "descriptor");
 
     public static ImageConfig Clone(ImageConfig config) => DeserializeConfig(Serialize(config));
 
