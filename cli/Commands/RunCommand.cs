@@ -6,6 +6,7 @@ using Csbuild.Cli.Config;
 using Csbuild.Executor;
 using Csbuild.Oci.Layers;
 using Csbuild.Oci.Model;
+using Csbuild.Solver.Ops;
 using Csbuild.Solver.Progress;
 
 namespace Csbuild.Cli.Commands;
@@ -110,7 +111,7 @@ internal static class RunCommand
         var args = entry.Concat(arguments).ToList();
         if (args.Count == 0) throw new CliException($"no command specified: {imageName} has no Entrypoint or Cmd; give one after the image name");
 
-        var lowerDirs = UnpackChain(root, manifest, config).Reverse().ToList();
+        var lowerDirs = UnpackChain(root, manifest, config, imageName).Reverse().ToList();
         var runtimePath = settings.Runtime ?? CsbuildConfig.Load().Runtime.Value;
         var runner = new ContainerRunner(new ContainerRunnerOptions { RuntimePath = runtimePath });
         using var upper = root.Snapshots.Begin();
@@ -137,7 +138,7 @@ internal static class RunCommand
         }
         finally
         {
-            if (!HasMountUnder(bundleDir)) StaleFiles.DeleteTree(bundleDir);
+            if (!Solver.Native.MountTable.HasMountUnder(bundleDir)) StaleFiles.DeleteTree(bundleDir);
         }
     }
 
@@ -148,28 +149,9 @@ internal static class RunCommand
         writer.Flush();
     }
 
-    /// <summary>
-    /// Records the image's layers by chain id (as a build's FROM does, so a later build shares the unpacked snapshots)
-    /// and returns their directories, bottom layer first, unpacking blobs that are not on disk yet.
-    /// </summary>
-    private static IReadOnlyList<string> UnpackChain(CsbuildRoot root, ImageManifest manifest, ImageConfig config)
-    {
-        var diffIds = config.RootFs.DiffIds;
-        if (diffIds.Count != manifest.Layers.Count)
-            throw new CliException($"the image is inconsistent: {manifest.Layers.Count} layers but {diffIds.Count} diff_ids", ExitCodes.BuildFailed);
-        string? chainId = null;
-        for (int i = 0; i < diffIds.Count; i++)
-        {
-            var diffId = Digest.Parse(diffIds[i]);
-            var layer = manifest.Layers[i];
-            var parent = chainId;
-            chainId = LayerRecord.ComputeChainId(parent, diffId);
-            if (root.Database.GetLayer(chainId) is null)
-                root.Database.AddLayer(new LayerRecord(chainId, parent, diffId, Digest.Parse(layer.Digest), layer.Size, layer.MediaType, null, 0));
-        }
-        return root.Database.GetChain(chainId).Select(layer => root.Snapshots.EnsureUnpacked(layer, (blob, target) =>
-            LayerExtractor.Extract(blob, target, new LayerExtractOptions { ExpectedDiffId = layer.DiffId, AllowDevices = true }).DiffId)).ToList();
-    }
+    /// <summary>The image's layers, bottom first, unpacked (recorded by chain id as a build's FROM does, so both share snapshots).</summary>
+    private static IReadOnlyList<string> UnpackChain(CsbuildRoot root, ImageManifest manifest, ImageConfig config, string name) =>
+        ImageChains.UnpackedDirectories(root, ImageChains.Register(root, manifest, config, name));
 
     /// <summary>The image's Env with <c>-e</c> values replacing same-named entries; <c>-e KEY</c> copies KEY from here (skipped when unset).</summary>
     internal static List<string> MergeEnv(IReadOnlyList<string> imageEnv, IReadOnlyList<string> overrides)
@@ -188,19 +170,5 @@ internal static class RunCommand
             merged.Add(entry);
         }
         return merged;
-    }
-
-    /// <summary>Whether anything is still mounted below a directory: then it must not be deleted recursively.</summary>
-    private static bool HasMountUnder(string directory)
-    {
-        var prefix = Path.GetFullPath(directory).TrimEnd('/');
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            var fields = line.Split(' ');
-            if (fields.Length < 5) continue;
-            var mountPoint = fields[4].Replace("\\040", " ");
-            if (mountPoint == prefix || mountPoint.StartsWith(prefix + "/", StringComparison.Ordinal)) return true;
-        }
-        return false;
     }
 }

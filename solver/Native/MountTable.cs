@@ -1,6 +1,6 @@
 namespace Csbuild.Solver.Native;
 
-internal static class MountTable
+public static class MountTable
 {
     /// <summary>Whether anything is mounted at or below <paramref name="directory"/> (per /proc/self/mountinfo).</summary>
     public static bool HasMountUnder(string directory)

@@ -1,6 +1,4 @@
 using Csbuild.Cache;
-using Csbuild.Cache.Metadata;
-using Csbuild.Oci.Model;
 using Csbuild.Solver.Graph;
 using Csbuild.Solver.Progress;
 
@@ -16,20 +14,14 @@ internal sealed class ImageSourceRunner(CsbuildRoot root, IImageResolver images,
     {
         var resolved = await images.ResolveAsync(op.Reference, op.Platform, ct);
         var manifest = root.Images.ReadManifest(resolved.ManifestDigest);
-        var diffIds = resolved.Config.RootFs.DiffIds;
-        if (diffIds.Count != manifest.Layers.Count)
-            throw new StepFailedException(vertex.Name, $"image {op.Reference} is inconsistent: {manifest.Layers.Count} layers but {diffIds.Count} diff_ids");
-
-        string? chainId = null;
-        for (int i = 0; i < diffIds.Count; i++)
+        string? chainId;
+        try
         {
-            var diffId = Digest.Parse(diffIds[i]);
-            var layer = manifest.Layers[i];
-            var parent = chainId;
-            chainId = LayerRecord.ComputeChainId(parent, diffId);
-            root.Lease.Add(chainId);
-            if (root.Database.GetLayer(chainId) is null)
-                root.Database.AddLayer(new LayerRecord(chainId, parent, diffId, Digest.Parse(layer.Digest), layer.Size, layer.MediaType, null, 0));
+            chainId = ImageChains.Register(root, manifest, resolved.Config, op.Reference);
+        }
+        catch (BuildException e)
+        {
+            throw new StepFailedException(vertex.Name, e.Message, e);
         }
         progress.Report(new VertexCached(vertex.Id, vertex.Name, DateTimeOffset.UtcNow));
         return new ChainRef(chainId);

@@ -14,19 +14,7 @@ namespace Csbuild.Solver.Ops;
 internal sealed class LayerStack(CsbuildRoot root, SolveOptions options)
 {
     /// <summary>The fs directories of a chain, bottom layer first, unpacking any that are not on disk.</summary>
-    public IReadOnlyList<string> Directories(string? topChainId)
-    {
-        var chain = root.Database.GetChain(topChainId);
-        var dirs = new string[chain.Count];
-        for (int i = 0; i < chain.Count; i++)
-        {
-            var layer = chain[i];
-            // Image layers may carry device nodes (docker allows them); the diff_id check catches a wrong blob.
-            dirs[i] = root.Snapshots.EnsureUnpacked(layer, (blob, target) =>
-                LayerExtractor.Extract(blob, target, new LayerExtractOptions { ExpectedDiffId = layer.DiffId, AllowDevices = true }).DiffId);
-        }
-        return dirs;
-    }
+    public IReadOnlyList<string> Directories(string? topChainId) => ImageChains.UnpackedDirectories(root, topChainId);
 
     /// <summary>
     /// Records the snapshot as a new layer on <paramref name="parentChainId"/> and returns the new chain id,
