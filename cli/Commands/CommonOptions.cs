@@ -14,7 +14,8 @@ internal static class CommonOptions
 
     public static CsbuildRoot OpenRoot(ParseResult parse)
     {
-        var path = parse.GetValue(Root) ?? CsbuildRoot.DefaultPath();
+        // --root, then CSBUILD_ROOT, then the config files, then the default for this user.
+        var path = parse.GetValue(Root) ?? Config.CsbuildConfig.Load().Root.Value;
         try
         {
             return CsbuildRoot.Open(path);
