@@ -52,6 +52,30 @@ public sealed class AddCopyTests(BusyboxStoreFixture busybox)
         Assert.True(File.Exists(Path.Combine(rootfs, "x", "kept", "a.tar.gz")));
     }
 
+    [Fact]
+    public void Add_merges_archives_into_existing_directories()
+    {
+        using var dir = new TempDirectory();
+        var root = busybox.NewRootWithBusybox(dir);
+        dir.Write("one/etc/added.conf", "one");
+        dir.Write("one/shared/a.txt", "a");
+        dir.Write("two/shared/b.txt", "b");
+        var ctx = dir.Combine("ctx");
+        Directory.CreateDirectory(ctx);
+        foreach (var name in new[] { "one", "two" })
+        {
+            var tar = ProcessRunner.Run("tar", "-czf", Path.Combine(ctx, name + ".tgz"), "-C", dir.Combine(name), ".");
+            Assert.True(tar.ExitCode == 0, tar.ToString());
+        }
+        dir.Write("ctx/Dockerfile", "FROM busybox:latest\nADD one.tgz two.tgz /\n");
+
+        var rootfs = BuildAndUnpack(root, dir, ctx, "merge:1");
+        Assert.Equal("one", File.ReadAllText(Path.Combine(rootfs, "etc", "added.conf")));
+        Assert.True(File.Exists(Path.Combine(rootfs, "etc", "passwd"))); // the base image's /etc is merged, not replaced
+        Assert.Equal("a", File.ReadAllText(Path.Combine(rootfs, "shared", "a.txt")));
+        Assert.Equal("b", File.ReadAllText(Path.Combine(rootfs, "shared", "b.txt")));
+    }
+
     [Theory]
     [InlineData("escape", "escapes the extraction root")]
     [InlineData("symlink", "refusing to follow it")]
