@@ -44,6 +44,7 @@ public sealed class BuildSolver
     {
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _failFast = failFast;
+        OrphanContainers.Reap(_root, _options.RuntimePath); // left running by a build killed mid-RUN
         try
         {
             return await Solve(_graph.Output, failFast.Token);

@@ -30,8 +30,9 @@ public sealed class CrashRecoveryTests(BusyboxStoreFixture busybox)
         {
             using (var killed = StartBuild(root, ctx, "--build-arg", "NAP=60"))
             {
-                // Wait until the RUN step's overlay is mounted on the host, then kill the process outright.
-                ConcurrencyTests.WaitUntil(() => StaleMounts.Under(root).Count > 0 || killed.HasExited, TimeSpan.FromSeconds(90));
+                // Wait until the RUN step's overlay is mounted on the host and its container runs, then kill the process outright.
+                ConcurrencyTests.WaitUntil(() => (StaleMounts.Under(root).Count > 0 && ContainersOf(root).Count > 0) || killed.HasExited, TimeSpan.FromSeconds(90));
+                Thread.Sleep(300); // well inside the step's sleep
                 Assert.False(killed.HasExited, "the build ended before it could be killed");
                 killed.Kill();
                 killed.WaitForExit();
@@ -39,10 +40,13 @@ public sealed class CrashRecoveryTests(BusyboxStoreFixture busybox)
             Assert.NotEmpty(StaleMounts.Under(root)); // what a SIGKILL leaves: the test does exercise the cleanup
             Assert.NotEmpty(TempEntries(root));
 
+            Assert.NotEmpty(ContainersOf(root)); // and the step's container, still running under the runtime
+
             var next = CsbuildProgram.Run(root, "build", "--progress=plain", "-t", "crash:1", ctx);
             Assert.True(next.ExitCode == 0, next.ToString());
             Assert.Empty(StaleMounts.Under(root));
             Assert.Empty(TempEntries(root));
+            Assert.Empty(ContainersOf(root));
             AssertImageIsCorrect(root, dir);
         }
         finally
@@ -134,18 +138,24 @@ public sealed class CrashRecoveryTests(BusyboxStoreFixture busybox)
             .SelectMany(d => Directory.EnumerateFileSystemEntries(d, "*.tmp"))
             .ToList();
 
-    // The runtime process of a killed build outlives it (runc is not its child's keeper); stop what it runs.
+    private const string RuntimeState = "/run/csbuild/runc";
+
+    // Containers the runtime knows whose bundle lies in this root.
+    private static List<string> ContainersOf(string root) =>
+        !Directory.Exists(RuntimeState)
+            ? []
+            : Directory.EnumerateDirectories(RuntimeState)
+                .Where(state => File.Exists(Path.Combine(state, "state.json"))
+                    && File.ReadAllText(Path.Combine(state, "state.json")).Contains(root + "/", StringComparison.Ordinal))
+                .Select(state => Path.GetFileName(state)).ToList();
+
+    // Should a test fail half-way, do not leave its containers running.
     private static void KillOrphanContainers(string root)
     {
-        const string stateRoot = "/run/csbuild/runc";
-        if (!Directory.Exists(stateRoot)) return;
-        foreach (var state in Directory.EnumerateDirectories(stateRoot))
+        foreach (var id in ContainersOf(root))
         {
-            var stateFile = Path.Combine(state, "state.json");
-            if (!File.Exists(stateFile) || !File.ReadAllText(stateFile).Contains(root, StringComparison.Ordinal)) continue;
-            var id = Path.GetFileName(state);
-            ProcessRunner.Run("runc", "--root", stateRoot, "kill", id, "KILL");
-            ProcessRunner.Run("runc", "--root", stateRoot, "delete", "--force", id);
+            ProcessRunner.Run("runc", "--root", RuntimeState, "kill", id, "KILL");
+            ProcessRunner.Run("runc", "--root", RuntimeState, "delete", "--force", id);
         }
     }
 }
