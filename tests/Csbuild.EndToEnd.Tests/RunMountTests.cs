@@ -265,6 +265,31 @@ public sealed class RunMountTests(BusyboxStoreFixture busybox)
     }
 
     [Fact]
+    public void SshMount_GetsAForwardedSocket_AndSshAuthSock()
+    {
+        using var dir = new TempDirectory();
+        var root = busybox.NewRootWithBusybox(dir);
+        var agentPath = dir.Combine("agent.sock");
+        using var agent = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        agent.Bind(new UnixDomainSocketEndPoint(agentPath));
+        agent.Listen(1);
+
+        AssertBuilt(Build(root, dir, """
+            FROM busybox:latest
+            RUN --mount=type=ssh,uid=1000 test -S "$SSH_AUTH_SOCK" && test "$SSH_AUTH_SOCK" = /run/buildkit/ssh_agent.1 && test "$(stat -c '%a %u' "$SSH_AUTH_SOCK")" = "600 1000"
+            RUN test ! -e /run/buildkit
+            """, "--ssh", "default=" + agentPath));
+
+        var required = Build(root, dir, "FROM busybox:latest\nRUN --mount=type=ssh,id=github,required true\n");
+        Assert.Equal(1, required.ExitCode);
+        Assert.Contains("no SSH agent \"github\"", required.Stderr);
+
+        var keyFile = Build(root, dir, "FROM busybox:latest\nRUN true\n", "--ssh", "default=" + dir.Write("id_ed25519", "not a socket"));
+        Assert.Equal(2, keyFile.ExitCode);
+        Assert.Contains("not an agent socket", keyFile.Stderr);
+    }
+
+    [Fact]
     public void StepOverItsMemoryLimit_FailsSayingSo()
     {
         using var dir = new TempDirectory();
