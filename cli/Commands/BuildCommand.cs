@@ -49,7 +49,11 @@ internal static class BuildCommand
         var sourceDateEpoch = SourceDateEpoch(parse, o);
         await using var progress = ProgressModes.CreateSink(mode, Console.Error);
 
-        using var registryClient = new RegistryClient(new RegistryOptions { InsecureRegistries = parse.GetValue(o.InsecureRegistries) ?? [] });
+        var config = Config.CsbuildConfig.Load();
+        using var registryClient = new RegistryClient(new RegistryOptions
+        {
+            InsecureRegistries = [.. parse.GetValue(o.InsecureRegistries) ?? [], .. config.InsecureRegistries],
+        });
         var images = new RegistryImageResolver(root, registryClient, new RegistryImageResolverOptions
         {
             AlwaysPull = parse.GetValue(o.Pull),
@@ -72,7 +76,7 @@ internal static class BuildCommand
         var solveOptions = new SolveOptions
         {
             Jobs = parse.GetValue(o.Jobs) ?? Environment.ProcessorCount,
-            RuntimePath = parse.GetValue(o.Runtime),
+            RuntimePath = parse.GetValue(o.Runtime) ?? config.Runtime.Value,
             SourceDateEpoch = sourceDateEpoch,
             Secrets = RunStepFlags.ParseSecrets(parse.GetValue(o.Secrets) ?? []),
             SshAgents = RunStepFlags.ParseSsh(parse.GetValue(o.Ssh) ?? []),

@@ -65,7 +65,7 @@ internal static class RegistryCommandSupport
     };
 
     public static RegistryClient CreateClient(ParseResult parse, Option<string[]> insecure) =>
-        new(new RegistryOptions { InsecureRegistries = parse.GetValue(insecure) ?? [] });
+        new(new RegistryOptions { InsecureRegistries = [.. parse.GetValue(insecure) ?? [], .. Config.CsbuildConfig.Load().InsecureRegistries] });
 
     public static ImageReference ParseReference(string text) =>
         ImageReference.TryParse(text, out var reference, out var error) ? reference : throw new CliException($"invalid reference format \"{text}\": {error}");
