@@ -4,7 +4,7 @@ using Csbuild.Oci.Model;
 namespace Csbuild.Cache.Gc;
 
 /// <summary>What a collection removed (or, in a dry run, would remove).</summary>
-public sealed record PruneResult(int Records, int Layers, int Snapshots, int Blobs, long ReclaimedBytes, long UsageBefore, long UsageAfter);
+public sealed record PruneResult(int Records, int Layers, int Snapshots, int Blobs, int CacheMounts, long ReclaimedBytes, long UsageBefore, long UsageAfter);
 
 /// <summary>
 /// The garbage collector of a root (<c>csbuild prune</c>, <c>csbuild du</c>, and the automatic collection after
@@ -25,7 +25,19 @@ public static class CacheGc
     public static PruneResult Prune(CsbuildRoot root, PruneOptions options)
     {
         var plan = Collect(root, options, Measure(root));
-        return ToResult(plan);
+        var result = ToResult(plan);
+        if (!options.All || plan.OtherBuildsRunning) return result;
+        // Cache mounts carry no lease (a shared one has no lock at all), so they go only while no build runs.
+        long freed = 0;
+        var removed = 0;
+        foreach (var mount in CacheMountDirectories(root))
+        {
+            var bytes = DirectorySize(mount);
+            if (!options.DryRun && !DeleteAside(root, mount)) continue;
+            freed += bytes;
+            removed++;
+        }
+        return result with { CacheMounts = removed, ReclaimedBytes = result.ReclaimedBytes + freed };
     }
 
     /// <summary>Space by kind, and what <c>prune --all</c> would reclaim.</summary>
@@ -33,12 +45,15 @@ public static class CacheGc
     {
         var measured = Measure(root);
         var plan = Collect(root, new PruneOptions { All = true, DryRun = true }, measured);
+        var mountBytes = CacheMountDirectories(root).Select(DirectorySize).ToList();
         return new CacheUsage(
             Snapshots: measured.Snapshots.Count, SnapshotBytes: measured.Snapshots.Values.Sum(s => s.Bytes),
             Blobs: measured.Blobs.Count, BlobBytes: measured.Blobs.Values.Sum(b => b.Bytes),
             Records: root.Database.CountRecords(), Layers: measured.Layers.Count,
             DatabaseBytes: root.Database.DatabaseBytes(System.IO.Path.Combine(root.Path, "cache.db")),
-            ReclaimableSnapshotBytes: plan.SnapshotBytes, ReclaimableBlobBytes: plan.BlobBytes, ReclaimableRecords: plan.Records.Count);
+            CacheMounts: mountBytes.Count, CacheMountBytes: mountBytes.Sum(),
+            ReclaimableSnapshotBytes: plan.SnapshotBytes, ReclaimableBlobBytes: plan.BlobBytes, ReclaimableRecords: plan.Records.Count,
+            ReclaimableCacheMountBytes: plan.OtherBuildsRunning ? 0 : mountBytes.Sum());
     }
 
     /// <summary>
@@ -88,7 +103,30 @@ public static class CacheGc
     }
 
     private static PruneResult ToResult(GcPlan plan) =>
-        new(plan.Records.Count, plan.Layers.Count, plan.SnapshotDirectories.Count, plan.Blobs.Count, plan.ReclaimedBytes, plan.UsageBefore, plan.UsageAfter);
+        new(plan.Records.Count, plan.Layers.Count, plan.SnapshotDirectories.Count, plan.Blobs.Count, 0, plan.ReclaimedBytes, plan.UsageBefore, plan.UsageAfter);
+
+    /// <summary>The directories of <c>RUN --mount=type=cache</c> (ROOT/cache-mounts/HASH[-N]; their .lock files stay).</summary>
+    private static List<string> CacheMountDirectories(CsbuildRoot root)
+    {
+        var directory = System.IO.Path.Combine(root.Path, "cache-mounts");
+        return Directory.Exists(directory) ? Directory.EnumerateDirectories(directory).Order(StringComparer.Ordinal).ToList() : [];
+    }
+
+    // Renamed into the temp directory first, so no step opens it half-deleted (and a crash leaves a plain leftover).
+    private static bool DeleteAside(CsbuildRoot root, string path)
+    {
+        var aside = StaleFiles.NewPath(root.TempDirectory, "gc");
+        try
+        {
+            Directory.Move(path, aside);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        DeleteQuietly(aside);
+        return true;
+    }
 
     private static GcPlan Collect(CsbuildRoot root, PruneOptions options, Measurements measured)
     {
@@ -98,6 +136,7 @@ public static class CacheGc
         GcPlan Decide()
         {
             var liveLeases = new List<string>();
+            var othersRunning = false;
             var oldestLive = started.ToUnixTimeMilliseconds();
             foreach (var holder in db.LeaseHolders())
             {
@@ -107,6 +146,7 @@ public static class CacheGc
                     if (!options.DryRun) db.DeleteLeaseHolder(holder.Holder);
                     continue;
                 }
+                othersRunning = true;
                 oldestLive = Math.Min(oldestLive, holder.CreatedMs);
                 liveLeases.AddRange(db.LeasedItems(holder.Holder));
             }
@@ -136,6 +176,7 @@ public static class CacheGc
                 Now = started,
             };
             var plan = GcPlanner.Plan(inventory, options);
+            plan.OtherBuildsRunning = othersRunning;
             if (options.DryRun) return plan;
             foreach (var key in plan.Records) db.DeleteRecord(key);
             foreach (var layer in plan.Layers) db.DeleteLayer(layer.ChainId);

@@ -2,14 +2,15 @@ namespace Csbuild.Cache.Gc;
 
 /// <summary>
 /// Disk use of a root by kind (<c>csbuild du</c>): unpacked snapshots, the content store's blobs, cache records,
-/// and what <c>csbuild prune --all</c> would reclaim now.
+/// <c>RUN --mount=type=cache</c> directories, and what <c>csbuild prune --all</c> would reclaim now.
 /// </summary>
 public sealed record CacheUsage(
     int Snapshots, long SnapshotBytes,
     int Blobs, long BlobBytes,
     int Records, int Layers, long DatabaseBytes,
-    long ReclaimableSnapshotBytes, long ReclaimableBlobBytes, int ReclaimableRecords)
+    int CacheMounts, long CacheMountBytes,
+    long ReclaimableSnapshotBytes, long ReclaimableBlobBytes, int ReclaimableRecords, long ReclaimableCacheMountBytes)
 {
-    public long TotalBytes => SnapshotBytes + BlobBytes + DatabaseBytes;
-    public long ReclaimableBytes => ReclaimableSnapshotBytes + ReclaimableBlobBytes;
+    public long TotalBytes => SnapshotBytes + BlobBytes + DatabaseBytes + CacheMountBytes;
+    public long ReclaimableBytes => ReclaimableSnapshotBytes + ReclaimableBlobBytes + ReclaimableCacheMountBytes;
 }

@@ -19,5 +19,8 @@ public sealed class GcPlan
     public long BlobBytes { get; set; }
     public long ReclaimedBytes => SnapshotBytes + BlobBytes;
     public long UsageBefore { get; init; }
+
+    /// <summary>Whether other csbuild processes were using the root (their leases were honoured).</summary>
+    public bool OtherBuildsRunning { get; set; }
     public long UsageAfter => UsageBefore - ReclaimedBytes;
 }

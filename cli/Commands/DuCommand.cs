@@ -33,6 +33,7 @@ internal static class DuCommand
             ["snapshots", u.Snapshots.ToString(), Units.Bytes(u.SnapshotBytes), Units.Bytes(u.ReclaimableSnapshotBytes)],
             ["blobs", u.Blobs.ToString(), Units.Bytes(u.BlobBytes), Units.Bytes(u.ReclaimableBlobBytes)],
             ["cache records", u.Records.ToString(), Units.Bytes(u.DatabaseBytes), $"{u.ReclaimableRecords} records"],
+            ["cache mounts", u.CacheMounts.ToString(), Units.Bytes(u.CacheMountBytes), Units.Bytes(u.ReclaimableCacheMountBytes)],
         ];
         var widths = Enumerable.Range(0, 4).Select(c => rows.Max(r => r[c].Length)).ToArray();
         foreach (var row in rows)
@@ -54,6 +55,9 @@ internal static class DuCommand
             json.WriteNumber("records", u.Records);
             json.WriteNumber("layers", u.Layers);
             json.WriteNumber("databaseBytes", u.DatabaseBytes);
+            json.WriteNumber("cacheMounts", u.CacheMounts);
+            json.WriteNumber("cacheMountBytes", u.CacheMountBytes);
+            json.WriteNumber("reclaimableCacheMountBytes", u.ReclaimableCacheMountBytes);
             json.WriteNumber("totalBytes", u.TotalBytes);
             json.WriteNumber("reclaimableSnapshotBytes", u.ReclaimableSnapshotBytes);
             json.WriteNumber("reclaimableBlobBytes", u.ReclaimableBlobBytes);

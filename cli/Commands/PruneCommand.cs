@@ -13,7 +13,7 @@ internal static class PruneCommand
 {
     public static Command Create()
     {
-        var all = new Option<bool>("--all", "-a") { Description = "Also remove unpacked snapshots of image layers (they are unpacked again when needed)" };
+        var all = new Option<bool>("--all", "-a") { Description = "Also remove unpacked snapshots of image layers (unpacked again when needed) and RUN --mount=type=cache directories (only while no other build runs)" };
         var keepStorage = new Option<string?>("--keep-storage") { Description = "Stop once the cache takes at most this much space (e.g. 10GB); least recently used goes first" };
         var filters = new Option<string[]>("--filter") { Description = "Only prune cache matching the filter: until=DURATION (not used within it, e.g. 24h)", AllowMultipleArgumentsPerToken = false };
         var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation (csbuild never prompts; accepted for docker compatibility)" };
@@ -31,7 +31,7 @@ internal static class PruneCommand
             using var root = CommonOptions.OpenRoot(parse);
             var result = CacheGc.Prune(root, options);
             var verb = options.DryRun ? "Would remove" : "Removed";
-            Console.Out.WriteLine($"{verb} {result.Records} cache records, {result.Layers} layers, {result.Snapshots} snapshots, {result.Blobs} blobs");
+            Console.Out.WriteLine($"{verb} {result.Records} cache records, {result.Layers} layers, {result.Snapshots} snapshots, {result.Blobs} blobs, {result.CacheMounts} cache mounts");
             Console.Out.WriteLine($"Total reclaimed space: {Units.Bytes(result.ReclaimedBytes)}");
             return Task.FromResult(ExitCodes.Ok);
         }));

@@ -202,6 +202,36 @@ public sealed partial class GcTests
     }
 
     [Fact]
+    public void PruneAll_RemovesCacheMountDirectories_OnlyWhileNoOtherBuildRuns()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine("root");
+        using var root = CsbuildRoot.Open(path);
+        var mount = Path.Combine(path, "cache-mounts", "0123abcd");
+        Directory.CreateDirectory(mount);
+        File.WriteAllBytes(Path.Combine(mount, "downloaded.pkg"), new byte[4096]);
+        File.WriteAllText(Path.Combine(path, "cache-mounts", "0123abcd.lock"), "");
+
+        var usage = CacheGc.Usage(root);
+        Assert.Equal(1, usage.CacheMounts);
+        Assert.Equal(4096, usage.CacheMountBytes);
+        Assert.Equal(4096, usage.ReclaimableCacheMountBytes);
+
+        using (CsbuildRoot.Open(path)) // another build is running: its steps may be using the mount
+        {
+            Assert.Equal(0, CacheGc.Prune(root, new PruneOptions { All = true }).CacheMounts);
+            Assert.True(Directory.Exists(mount));
+        }
+        Assert.Equal(0, CacheGc.Prune(root, new PruneOptions()).CacheMounts); // only --all touches them
+
+        var result = CacheGc.Prune(root, new PruneOptions { All = true });
+        Assert.Equal(1, result.CacheMounts);
+        Assert.Equal(4096, result.ReclaimedBytes);
+        Assert.False(Directory.Exists(mount));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(root.TempDirectory));
+    }
+
+    [Fact]
     public void OpeningARoot_UnmountsAndRemovesAKilledBuildsLeftovers()
     {
         if (!Environment.IsPrivilegedProcess) return; // mounting needs root; the end-to-end crash test covers it too
