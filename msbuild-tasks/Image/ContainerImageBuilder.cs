@@ -18,7 +18,8 @@ public sealed record ContainerResult(
     IReadOnlyList<string> Names,
     IReadOnlyList<BuiltLayer> Layers,
     string? ArchivePath,
-    int BlobsUploaded)
+    int BlobsUploaded,
+    IReadOnlyList<(ContainerDiagnostic Diagnostic, string Message)> Warnings)
 {
     public Digest Digest => Digest.Parse(Manifest.Digest);
 }
@@ -73,6 +74,9 @@ public sealed class ContainerImageBuilder(ContainerRequest request, Action<strin
             }
 
             var config = ImageConfigComposer.Compose(baseConfig, request, baseName, baseDigest, layers);
+            var warnings = new List<(ContainerDiagnostic, string)>();
+            if (config.Config.Entrypoint is not { Count: > 0 } && config.Config.Cmd is not { Count: > 0 })
+                warnings.Add((ContainerDiagnostic.NoEntrypoint, "the image has neither an entrypoint nor a command: a container started from it runs nothing"));
             var configJson = OciJson.Serialize(config);
             var configDigest = root.Content.Put(configJson);
             var manifest = new ImageManifest
@@ -93,15 +97,25 @@ public sealed class ContainerImageBuilder(ContainerRequest request, Action<strin
             if (!string.IsNullOrWhiteSpace(request.ArchiveOutputPath))
             {
                 archive = ArchivePath();
-                try
+                var record = new ArchiveRecord(Path.Combine(request.IntermediateDirectory, "csbuild-container-archive.txt"));
+                if (record.IsCurrent(archive, manifestDigest, names))
                 {
-                    ImageArchiveWriter.Write(archive, root.Content, descriptor, manifest, names);
+                    log($"{archive} already holds this image, left as it is");
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                else
                 {
-                    throw new ContainerBuildException(ContainerDiagnostic.ArchiveFailed, $"cannot write the image archive '{archive}': {e.Message}", e);
+                    clock.Restart();
+                    try
+                    {
+                        ImageArchiveWriter.Write(archive, root.Content, descriptor, manifest, names);
+                        record.Save(archive, manifestDigest, names);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        throw new ContainerBuildException(ContainerDiagnostic.ArchiveFailed, $"cannot write the image archive '{archive}': {e.Message}", e);
+                    }
+                    log($"wrote {archive} in {clock.ElapsedMilliseconds} ms");
                 }
-                log($"wrote {archive}");
             }
             else if (!string.IsNullOrWhiteSpace(request.Registry))
             {
@@ -111,7 +125,7 @@ public sealed class ContainerImageBuilder(ContainerRequest request, Action<strin
             {
                 log($"stored in the csbuild image store {root.Path} as {string.Join(", ", names)}");
             }
-            return new ContainerResult(descriptor, manifestJson, configJson, names, layers, archive, uploaded);
+            return new ContainerResult(descriptor, manifestJson, configJson, names, layers, archive, uploaded, warnings);
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Formats.Tar;
-using System.IO.Compression;
 using System.Text.Json;
 using Csbuild.Cache.Content;
 using Csbuild.Oci.Model;
@@ -9,7 +8,8 @@ namespace Csbuild.Containers.Image;
 /// <summary>
 /// Writes an image as one tar that both `docker load` (manifest.json) and OCI tools (oci-layout, index.json,
 /// blobs/sha256) read, like BuildKit's docker exporter. Entries are in a fixed order with fixed times, so equal
-/// images give equal archives; a name ending in .gz is gzip-compressed.
+/// images give equal archives. Like the .NET SDK's archives (named .tar.gz by default), the tar itself is not compressed:
+/// its layers already are, and `docker load` / skopeo read it either way.
 /// </summary>
 public static class ImageArchiveWriter
 {
@@ -21,8 +21,7 @@ public static class ImageArchiveWriter
         try
         {
             using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-            using (var compressed = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true) : null)
-            using (var tar = new TarWriter(compressed ?? (Stream)file, TarEntryFormat.Ustar, leaveOpen: true))
+            using (var tar = new TarWriter(file, TarEntryFormat.Ustar, leaveOpen: true))
             {
                 WriteBytes(tar, "oci-layout", OciJson.Serialize(new OciLayout()));
                 var index = new ImageIndex

@@ -26,10 +26,16 @@ public sealed class AppLayerBuilder(CsbuildRoot root, ContainerRequest request)
     public BuiltLayer Build(LayerPlan plan, string? parentChainId, CancellationToken cancellationToken)
     {
         var publishRoot = Path.GetFullPath(request.PublishDirectory);
-        var key = CacheKey(plan, parentChainId, publishRoot);
-        if (root.Database.FindRecord(key) is { ChainId: { } cachedChain } && root.Database.GetLayer(cachedChain) is
-            { BlobDigest: { } cachedBlob, BlobSize: { } cachedSize, MediaType: { } cachedType } cached && root.Content.Exists(cachedBlob))
-            return new BuiltLayer(plan.Name, cached.DiffId, cachedBlob, cachedSize, cachedType, cachedChain, Reused: true);
+        // Two keys: file stats (free to compute; a hit means nothing was even rewritten), then file contents (a publish
+        // that rewrites files with the same bytes, like the Web SDK's web.config, still reuses the layer without a tar or gzip).
+        var key = CacheKey(plan, parentChainId, publishRoot, hashContents: false);
+        if (FindCached(plan, key) is { } byStats) return byStats;
+        var contentKey = CacheKey(plan, parentChainId, publishRoot, hashContents: true);
+        if (FindCached(plan, contentKey) is { } byContent)
+        {
+            root.Database.PutRecord(key, byContent.ChainId, parentChainId, $"dotnet publish: {plan.Name} layer of {request.Repository}");
+            return byContent;
+        }
 
         var stage = Path.Combine(request.IntermediateDirectory, "csbuild-layers", StageName(plan.Name));
         if (Directory.Exists(stage)) Directory.Delete(stage, recursive: true);
@@ -49,6 +55,7 @@ public sealed class AppLayerBuilder(CsbuildRoot root, ContainerRequest request)
             root.Database.AddLayer(new LayerRecord(chainId, parentChainId, result.DiffId, result.BlobDigest, result.BlobSize,
                 result.MediaType, Snapshot: null, result.UncompressedSize));
             root.Database.PutRecord(key, chainId, parentChainId, $"dotnet publish: {plan.Name} layer of {request.Repository}");
+            root.Database.PutRecord(contentKey, chainId, parentChainId, $"dotnet publish: {plan.Name} layer of {request.Repository} (by content)");
             return new BuiltLayer(plan.Name, result.DiffId, result.BlobDigest, result.BlobSize, result.MediaType, chainId, Reused: false);
         }
         finally
@@ -57,11 +64,20 @@ public sealed class AppLayerBuilder(CsbuildRoot root, ContainerRequest request)
         }
     }
 
-    /// <summary>Paths, sizes, mtimes and modes of the inputs, the options that shape the tar, and the chain below.</summary>
-    private string CacheKey(LayerPlan plan, string? parentChainId, string publishRoot)
+    private BuiltLayer? FindCached(LayerPlan plan, string key) =>
+        root.Database.FindRecord(key) is { ChainId: { } chain } && root.Database.GetLayer(chain) is
+            { BlobDigest: { } blob, BlobSize: { } size, MediaType: { } mediaType } layer && root.Content.Exists(blob)
+            ? new BuiltLayer(plan.Name, layer.DiffId, blob, size, mediaType, chain, Reused: true)
+            : null;
+
+    /// <summary>
+    /// The options that shape the tar, the chain below, and per file its path and mode plus either its size, mtime and
+    /// inode (<paramref name="hashContents"/> false) or the sha256 of its bytes.
+    /// </summary>
+    private string CacheKey(LayerPlan plan, string? parentChainId, string publishRoot, bool hashContents)
     {
         var text = new StringBuilder();
-        text.Append(CacheKeyPrefix).Append('\n')
+        text.Append(CacheKeyPrefix).Append(hashContents ? " content" : " stat").Append('\n')
             .Append("parent=").Append(parentChainId).Append('\n')
             .Append("workdir=").Append(request.WorkingDirectory).Append('\n')
             .Append("owner=").Append(request.FileOwner?.ToString()).Append('\n')
@@ -72,10 +88,22 @@ public sealed class AppLayerBuilder(CsbuildRoot root, ContainerRequest request)
         {
             var status = Libc.TryStatNoFollow(Path.Combine(publishRoot, file))
                 ?? throw new ContainerBuildException(ContainerDiagnostic.PublishOutputMissing, $"'{file}' vanished from the publish directory while the image was built");
-            text.Append(file).Append('\0').Append(status.Size).Append('\0').Append(status.MtimeSeconds).Append('.').Append(status.MtimeNanoseconds)
-                .Append('\0').Append(status.Mode).Append('\0').Append(status.Inode).Append('\n');
+            text.Append(file).Append('\0').Append(status.Mode).Append('\0');
+            if (!hashContents)
+                text.Append(status.Size).Append('\0').Append(status.MtimeSeconds).Append('.').Append(status.MtimeNanoseconds).Append('\0').Append(status.Inode);
+            else if (status.IsSymbolicLink)
+                text.Append("-> ").Append(new FileInfo(Path.Combine(publishRoot, file)).LinkTarget);
+            else
+                text.Append(ContentDigest(Path.Combine(publishRoot, file)));
+            text.Append('\n');
         }
         return CacheKeyPrefix + ":" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    private static string ContentDigest(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     private void StageFiles(LayerPlan plan, string publishRoot, string stage, CancellationToken cancellationToken)

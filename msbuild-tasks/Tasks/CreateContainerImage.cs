@@ -81,6 +81,8 @@ public sealed class CreateContainerImage : MsBuildTask, ICancelableTask
                 item.SetMetadata("Reused", l.Reused ? "true" : "false");
                 return (ITaskItem)item;
             }).ToArray();
+            foreach (var (diagnostic, message) in result.Warnings)
+                Log.LogWarning("Containers", diagnostic.Code, null, diagnostic.HelpLink, null, 0, 0, 0, 0, $"{message} ({diagnostic.Help})");
             Log.LogMessage(MessageImportance.High, $"Csbuild.Containers: built image {string.Join(", ", result.Names)} ({result.Digest})");
             return true;
         }

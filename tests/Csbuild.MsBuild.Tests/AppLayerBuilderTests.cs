@@ -107,11 +107,19 @@ public sealed class AppLayerBuilderTests
         Assert.Equal(built.BlobDigest, again.BlobDigest);
         Assert.False(Directory.Exists(Path.Combine(request.IntermediateDirectory, "csbuild-layers", "application")));
 
-        // Touching a file (same content, new mtime) is a change of the input: the layer is rebuilt, to the same bytes.
+        // Rewriting a file with the same bytes (new mtime and inode, as the Web SDK does with web.config) still reuses
+        // the layer, found by content; new bytes build a new layer.
+        File.Copy(Path.Combine(publish, "App.dll"), Path.Combine(publish, "App.dll.new"));
+        File.Move(Path.Combine(publish, "App.dll.new"), Path.Combine(publish, "App.dll"), overwrite: true);
         File.SetLastWriteTimeUtc(Path.Combine(publish, "App.dll"), DateTime.UtcNow.AddMinutes(1));
-        var touched = new AppLayerBuilder(root, request).Build(plan, null, default);
-        Assert.False(touched.Reused);
-        Assert.Equal(built.BlobDigest, touched.BlobDigest);
+        var rewritten = new AppLayerBuilder(root, request).Build(plan, null, default);
+        Assert.True(rewritten.Reused);
+        Assert.Equal(built.BlobDigest, rewritten.BlobDigest);
+
+        File.WriteAllText(Path.Combine(publish, "App.dll"), "app v2");
+        var changed = new AppLayerBuilder(root, request).Build(plan, null, default);
+        Assert.False(changed.Reused);
+        Assert.NotEqual(built.BlobDigest, changed.BlobDigest);
     }
 
     [Fact]

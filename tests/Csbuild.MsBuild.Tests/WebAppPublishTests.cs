@@ -11,13 +11,14 @@ namespace Csbuild.MsBuild.Tests;
 public sealed class WebAppPublishTests(PublishFixture fixture)
 {
     [Fact]
-    public async Task WebApp_PublishedAndRunWithRunc_AnswersHttp()
+    public async Task WebApp_PublishedWithTheDefaultContainerProfile_AndRunWithRunc_AnswersHttp()
     {
         using var dir = new TempDirectory("csbuild-web");
         SampleApps.WriteWebApp(dir.Path, fixture.Feed);
         string[] arguments =
         [
-            "publish", dir.Combine(SampleApps.WebProject), "-t:PublishContainer", "--disable-build-servers",
+            // The SDK's other spelling of a container publish: the built-in DefaultContainer publish profile.
+            "publish", dir.Combine(SampleApps.WebProject), "-p:PublishProfile=DefaultContainer", "--disable-build-servers",
             $"-p:ContainerBaseImage={fixture.BaseImage}", $"-p:ContainerRegistry={fixture.Registry.Host}", "-p:ContainerRepository=tests/web",
         ];
         var publish = DotnetCli.Run(dir.Path, fixture.Environment(dir.Combine("csbuild-root")), arguments);

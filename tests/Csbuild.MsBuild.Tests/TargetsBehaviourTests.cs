@@ -1,0 +1,57 @@
+using Csbuild.TestSupport;
+
+namespace Csbuild.MsBuild.Tests;
+
+/// <summary>The package's targets in real projects: the SDK's base image inference, and errors as coded MSBuild diagnostics.</summary>
+[Collection("publish")]
+public sealed class TargetsBehaviourTests(PublishFixture fixture)
+{
+    private string GetProperty(TempDirectory dir, string project, string property)
+    {
+        var result = DotnetCli.Run(dir.Path, fixture.Environment(dir.Combine("csbuild-root")),
+            "msbuild", dir.Combine(project), "-restore", "-t:ComputeContainerConfig", "-getProperty:" + property, "--disable-build-servers");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return result.Stdout.Trim();
+    }
+
+    [Fact]
+    public void BaseImage_IsInferredFromTheProject_AsTheSdkDoes()
+    {
+        using var dir = new TempDirectory("csbuild-targets");
+        SampleApps.WriteConsoleApp(dir.Path, fixture.Feed);
+        SampleApps.WriteWebApp(dir.Path, fixture.Feed);
+        Assert.Equal("mcr.microsoft.com/dotnet/runtime:10.0", GetProperty(dir, SampleApps.ConsoleProject, "ContainerBaseImage"));
+        Assert.Equal("mcr.microsoft.com/dotnet/aspnet:10.0", GetProperty(dir, SampleApps.WebProject, "ContainerBaseImage"));
+        Assert.Equal("helloweb", GetProperty(dir, SampleApps.WebProject, "ContainerRepository"));
+    }
+
+    private ProcessResult PublishExpectingFailure(TempDirectory dir, params string[] extra)
+    {
+        string[] arguments =
+        [
+            "publish", dir.Combine(SampleApps.ConsoleProject), "-t:PublishContainer", "--disable-build-servers",
+            "-p:ContainerRepository=tests/failing", .. extra,
+        ];
+        var result = DotnetCli.Run(dir.Path, fixture.Environment(dir.Combine("csbuild-root")), arguments);
+        Assert.True(result.ExitCode != 0, result.ToString());
+        return result;
+    }
+
+    [Fact]
+    public void Failures_AreMsBuildErrorsWithCodes_AndHelp()
+    {
+        using var dir = new TempDirectory("csbuild-targets");
+        SampleApps.WriteConsoleApp(dir.Path, fixture.Feed);
+
+        var badOwner = PublishExpectingFailure(dir, $"-p:ContainerBaseImage={fixture.BaseImage}", "-p:ContainerFileOwner=app");
+        Assert.Contains("error CSB001: ContainerFileOwner 'app': expected numeric uid or uid:gid", badOwner.Stdout);
+
+        // Port 1 on loopback refuses at once: the pull fails fast and says which image and what to check.
+        var unreachable = PublishExpectingFailure(dir, "-p:ContainerBaseImage=127.0.0.1:1/nothing:1");
+        Assert.Contains("error CSB002: cannot pull base image 127.0.0.1:1/nothing:1 for linux/amd64", unreachable.Stdout);
+        Assert.Contains("DOTNET_CONTAINER_PULL_REGISTRY_UNAME", unreachable.Stdout);
+
+        var multiArch = PublishExpectingFailure(dir, $"-p:ContainerBaseImage={fixture.BaseImage}", "-p:ContainerRuntimeIdentifiers=linux-x64%3Blinux-arm64");
+        Assert.Contains("error CSB008", multiArch.Stdout);
+    }
+}
