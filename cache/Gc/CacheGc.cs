@@ -59,7 +59,7 @@ public static class CacheGc
     /// <summary>
     /// The collection to run after each build: if usage is over <paramref name="budget"/> (default: the
     /// <see cref="BudgetVariable"/> setting, else <see cref="DefaultBudget"/>), evicts least recently used cache
-    /// until it fits. Returns null when nothing had to be done. Call it after the image is tagged. A collection
+    /// records, then unpacked snapshots of image layers, until it fits. Returns null when nothing had to be done. Call it after the image is tagged. A collection
     /// that fails on I/O does not fail the finished build (it is retried after the next one); a malformed
     /// <see cref="BudgetVariable"/> throws <see cref="FormatException"/>.
     /// </summary>
@@ -71,7 +71,8 @@ public static class CacheGc
         {
             var measured = Measure(root);
             if (measured.UsageBytes <= keep) return null;
-            return ToResult(Collect(root, new PruneOptions { KeepBytes = keep }, measured));
+            // Unpacked image snapshots come last: they can be unpacked again from their blobs.
+            return ToResult(Collect(root, new PruneOptions { KeepBytes = keep, All = true }, measured));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
         {

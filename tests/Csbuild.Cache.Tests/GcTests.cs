@@ -127,6 +127,14 @@ public sealed partial class GcTests
         Assert.Equal(1, result.Records);
         Assert.NotNull(root.Database.FindRecord("kb", touch: false));
         Assert.True(result.UsageAfter <= 25_000);
+
+        // Over budget with only an image left: its unpacked snapshot goes, its blobs stay.
+        var image = AddBuiltLayer(root, null, "image", 30_000);
+        TagImage(root, "app:1", image);
+        var squeezed = CacheGc.RunAutomatic(root, budget: 35_000);
+        Assert.NotNull(squeezed);
+        Assert.Null(root.Database.GetLayer(image.ChainId)!.Snapshot);
+        Assert.True(root.Content.Exists(image.BlobDigest!.Value));
     }
 
     [Fact]
