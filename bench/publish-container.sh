@@ -17,6 +17,7 @@ cleanup() { [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null; [ -n "${
 trap cleanup EXIT
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 NUGET_PACKAGES="$work/packages"
 export CSBUILD_ROOT="$work/csbuild-root"
+export XDG_CACHE_HOME="$work/xdg-cache" # the SDK keeps its base image layers in $XDG_CACHE_HOME/dotnet/Containers
 
 echo "==> packing Csbuild.Containers"
 dotnet pack "$REPO_ROOT/msbuild-tasks/Csbuild.Containers.csproj" -c Release -o "$work/feed" --artifacts-path "$work/pack" \
@@ -92,7 +93,7 @@ publish() { # $1 = dir, rest = extra args; prints wall ms
   echo $(( (t1 - t0) / 1000000 ))
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-sdk_cache() { echo "${TMPDIR:-/tmp}/Containers"; } # the SDK's base image content store
+sdk_cache() { echo "$XDG_CACHE_HOME/dotnet/Containers"; } # the SDK's base image content store
 
 for v in sdk csbuild; do publish "$work/$v" >/dev/null; done # restore and first compile, not measured
 

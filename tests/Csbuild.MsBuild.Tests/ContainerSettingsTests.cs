@@ -140,4 +140,40 @@ public sealed class ContainerSettingsTests
         Assert.Equal("CSB001", Assert.Throws<ContainerBuildException>(() => SourceDateEpoch.Resolve("yesterday", null)).Diagnostic.Code);
         Assert.Null(SourceDateEpoch.Resolve(null, Path.GetTempPath())); // not a git repository
     }
+
+    [Fact]
+    public void Config_MergesEnvironmentAndLabels_TakesAppUidAsUser_AndUsesTheEpochForEveryTime()
+    {
+        var baseConfig = new ImageConfig
+        {
+            Created = DateTimeOffset.UtcNow,
+            Config = new ContainerConfig { Env = ["PATH=/bin", "APP_UID=1654", "MODE=base"], Labels = new() { ["base.label"] = "kept" } },
+            RootFs = new RootFs { DiffIds = ["sha256:" + new string('a', 64)] },
+        };
+        var epoch = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
+        var layer = new Csbuild.Containers.Layers.BuiltLayer("application", Digest.Parse("sha256:" + new string('b', 64)),
+            Digest.Parse("sha256:" + new string('c', 64)), 10, MediaTypes.OciLayerGzip, "chain", Reused: false);
+        var request = Request(r => r with
+        {
+            EnvironmentVariables = [KeyValuePair.Create("MODE", "app"), KeyValuePair.Create("EXTRA", "1")],
+            Labels = [KeyValuePair.Create("app.label", "x")],
+            Ports = [new ContainerPort(8080, "tcp")],
+            SourceDateEpoch = epoch,
+        });
+        var config = ImageConfigComposer.Compose(baseConfig, request, "base:1", Digest.Parse("sha256:" + new string('d', 64)), [layer]);
+
+        Assert.Equal(["PATH=/bin", "APP_UID=1654", "MODE=app", "EXTRA=1"], config.Config.Env);
+        Assert.Equal("1654", config.Config.User);
+        Assert.Equal("kept", config.Config.Labels!["base.label"]);
+        Assert.Equal("x", config.Config.Labels["app.label"]);
+        Assert.Equal("2023-11-14T22:13:20Z", config.Config.Labels[ImageConfigComposer.CreatedLabel]);
+        Assert.Equal("base:1", config.Config.Labels[ImageConfigComposer.BaseNameLabel]);
+        Assert.Contains("8080/tcp", config.Config.ExposedPorts!.Keys);
+        Assert.Equal(epoch, config.Created);
+        Assert.Equal(2, config.RootFs.DiffIds.Count);
+        Assert.Equal(epoch, Assert.Single(config.History).Created);
+
+        var explicitUser = ImageConfigComposer.Compose(baseConfig, request with { User = "0" }, "base:1", Digest.Parse("sha256:" + new string('d', 64)), [layer]);
+        Assert.Equal("0", explicitUser.Config.User);
+    }
 }
