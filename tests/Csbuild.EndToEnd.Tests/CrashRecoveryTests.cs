@@ -149,7 +149,7 @@ public sealed class CrashRecoveryTests(BusyboxStoreFixture busybox)
                     && File.ReadAllText(Path.Combine(state, "state.json")).Contains(root + "/", StringComparison.Ordinal))
                 .Select(state => Path.GetFileName(state)).ToList();
 
-    // Should a test fail half-way, do not leave its containers running.
+    // Should a test fail half-way, do not leave its containers running or its mounts in the host's table.
     private static void KillOrphanContainers(string root)
     {
         foreach (var id in ContainersOf(root))
@@ -157,5 +157,6 @@ public sealed class CrashRecoveryTests(BusyboxStoreFixture busybox)
             ProcessRunner.Run("runc", "--root", RuntimeState, "kill", id, "KILL");
             ProcessRunner.Run("runc", "--root", RuntimeState, "delete", "--force", id);
         }
+        StaleMounts.Detach(root);
     }
 }
