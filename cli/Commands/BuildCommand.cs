@@ -89,6 +89,8 @@ internal static class BuildCommand
         var output = await solver.SolveAsync(ct);
         var exported = await WriteOutputsAsync(outputs, root, graph, solver, output, solveOptions, registryClient, tags, ct);
         await progress.CompleteAsync();
+        // Keep the root under its budget (10% of the filesystem, at most 20 GB; CSBUILD_GC_BUDGET); tagged images stay.
+        Cache.Gc.CacheGc.RunAutomatic(root);
 
         var first = exported.FirstOrDefault();
         if (parse.GetValue(o.MetadataFile) is { } metadataFile)
