@@ -88,8 +88,9 @@ def main(meta_path, results_path):
             "building (dockerd and its BuildKit do), so its RSS says nothing comparable. "
             f"\"push (2nd)\" is the same push again, unchanged; its target is ≤ {SECOND_PUSH_MS} ms.", "",
             "## Every run (ms)", "", "| scenario | tool | runs |", "|---|---|---|"]
+    order = ["csbuild"] + [key for key, _ in PEERS]
     for label, tools in results.items():
-        for tool, runs in tools.items():
+        for tool, runs in sorted(tools.items(), key=lambda item: order.index(item[0])):
             out.append(f"| {label} | {tool} | {', '.join(fmt_ms(ms) for ms, _ in runs)} |")
     print("\n".join(out))
 

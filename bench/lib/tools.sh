@@ -6,6 +6,10 @@
 
 export DOCKER_HOST="$BENCH_DOCKER_HOST" DOCKER_CONFIG="$BENCH_STATE/docker-client" DOCKER_BUILDKIT=1
 export BUILDAH_RUNTIME=runc
+# An empty client config of our own: docker writes nothing to ~/.docker, and buildah (which also reads
+# $DOCKER_CONFIG/config.json as its auth file, and fails if it is missing) finds one.
+mkdir -p "$DOCKER_CONFIG"
+[ -f "$DOCKER_CONFIG/config.json" ] || echo '{"auths": {}}' > "$DOCKER_CONFIG/config.json"
 BUILDAH=("$BUILDAH_BIN" --root "$BENCH_STATE/buildah" --runroot "$BENCH_RUN/buildah" --storage-driver=overlay)
 CSBUILD_ROOT_DIR="$WORK/csbuild-root"
 CSBUILD=("$CSBUILD_BIN" --root "$CSBUILD_ROOT_DIR")
