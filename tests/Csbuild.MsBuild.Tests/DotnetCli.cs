@@ -9,7 +9,11 @@ namespace Csbuild.MsBuild.Tests;
 /// </summary>
 public static class DotnetCli
 {
-    public static ProcessResult Run(string workingDirectory, IDictionary<string, string?> environment, params string[] arguments)
+    public static ProcessResult Run(string workingDirectory, IDictionary<string, string?> environment, params string[] arguments) =>
+        RunAs(null, workingDirectory, environment, arguments);
+
+    /// <summary>As <see cref="Run"/>, as the given uid/gid (through setpriv) when <paramref name="user"/> is set.</summary>
+    public static ProcessResult RunAs((int Uid, int Gid)? user, string workingDirectory, IDictionary<string, string?> environment, params string[] arguments)
     {
         var env = new Dictionary<string, string?>(environment)
         {
@@ -21,6 +25,9 @@ public static class DotnetCli
         foreach (var name in Environment.GetEnvironmentVariables().Keys.Cast<string>())
             if ((name.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || name.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)) && !env.ContainsKey(name))
                 env[name] = null;
+        if (user is { } u)
+            return ProcessRunner.Run("setpriv", [$"--reuid={u.Uid}", $"--regid={u.Gid}", "--clear-groups", "--", "dotnet", .. arguments],
+                workingDirectory, env, timeout: TimeSpan.FromMinutes(8));
         return ProcessRunner.Run("dotnet", arguments, workingDirectory, env, timeout: TimeSpan.FromMinutes(8));
     }
 
