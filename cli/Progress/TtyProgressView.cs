@@ -72,11 +72,15 @@ public sealed class TtyProgressView : IProgressDisplay, IProgressSink
     {
         await _console.Live(Render()).AutoClear(false).Overflow(VerticalOverflow.Ellipsis).StartAsync(async ctx =>
         {
-            while (!_finished.Task.IsCompleted)
+            // Always draw once more after the build ends: a build that fails before the first tick must still
+            // leave its final state (ERROR or FINISHED) on the screen.
+            while (true)
             {
-                await Task.WhenAny(_finished.Task, Task.Delay(100));
+                var done = _finished.Task.IsCompleted;
                 ctx.UpdateTarget(Render());
                 ctx.Refresh();
+                if (done) break;
+                await Task.WhenAny(_finished.Task, Task.Delay(100));
             }
         });
     }
