@@ -5,6 +5,7 @@
 #                              /run/csbuild-bench) and prints the DOCKER_HOST to use
 #   bench/setup.sh stop        stops that dockerd (and the containerd it started)
 #   bench/setup.sh status      says whether it runs
+#   bench/setup.sh purge       stops it and deletes /var/lib/csbuild-bench (peer stores, cached contexts)
 # bench/run.sh calls start and stop itself; nothing here touches /var/lib/docker, /var/lib/containers or ~/.docker.
 # The functions below are also sourced by bench/run.sh (BENCH_SETUP_SOURCED=1).
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
@@ -69,7 +70,12 @@ if [ -z "${BENCH_SETUP_SOURCED:-}" ]; then
     install) bench_install ;;
     start) bench_start_dockerd && echo "DOCKER_HOST=$BENCH_DOCKER_HOST" ;;
     stop) bench_stop_dockerd ;;
+    purge)
+      bench_stop_dockerd
+      # buildah may leave overlay mounts of its storage behind after a killed build: unmount before deleting.
+      grep -E " $BENCH_STATE/" /proc/self/mounts | awk '{print $2}' | sort -r | while read -r m; do umount -l "$m"; done || true
+      rm -rf "$BENCH_STATE" "$BENCH_RUN" ;;
     status) if dockerd_running; then echo "dockerd running (pid $(cat "$BENCH_RUN/dockerd.pid"), $BENCH_DOCKER_HOST)"; else echo "dockerd not running"; fi ;;
-    *) echo "usage: bench/setup.sh [install|start|stop|status]" >&2; exit 2 ;;
+    *) echo "usage: bench/setup.sh [install|start|stop|status|purge]" >&2; exit 2 ;;
   esac
 fi
