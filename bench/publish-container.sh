@@ -24,7 +24,7 @@ export XDG_CACHE_HOME="$work/xdg-cache" # the SDK keeps its base image layers in
 
 echo "==> packing Csbuild.Containers"
 dotnet pack "$REPO_ROOT/msbuild-tasks/Csbuild.Containers.csproj" -c Release -o "$work/feed" --artifacts-path "$work/pack" \
-  --disable-build-servers -v quiet >/dev/null
+  --disable-build-servers -v quiet > "$work/pack.log" 2>&1 || { cat "$work/pack.log" >&2; exit 1; }
 
 echo "==> base image: busybox + the host's .NET runtime"
 rootfs="$work/rootfs"
