@@ -71,7 +71,9 @@ internal static class BuildCommand
             Platform = parse.GetValue(o.Platform) ?? Solver.PlatformSpec.Host,
             Labels = ParsePairs(parse.GetValue(o.Labels) ?? [], "--label"),
         };
-        var graph = await DockerfileFrontend.ConvertAsync(request, images, ct);
+        if (parse.GetValue(o.Check)) return await CheckOnlyAsync(request, images, ct);
+        var converted = await DockerfileFrontend.ConvertWithWarningsAsync(request, images, ct);
+        var graph = converted.Graph;
 
         var solveOptions = new SolveOptions
         {
@@ -89,6 +91,7 @@ internal static class BuildCommand
         var output = await solver.SolveAsync(ct);
         var exported = await WriteOutputsAsync(outputs, root, graph, solver, output, solveOptions, registryClient, tags, ct);
         await progress.CompleteAsync();
+        foreach (var warning in converted.Warnings) Console.Error.WriteLine(warning);
         // Keep the root under its budget (10% of the filesystem, at most 20 GB; CSBUILD_GC_BUDGET); tagged images stay.
         Cache.Gc.CacheGc.RunAutomatic(root);
 
@@ -238,6 +241,20 @@ internal static class BuildCommand
         return long.TryParse(text, out var seconds) && seconds >= 0
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : throw new CliException($"invalid SOURCE_DATE_EPOCH '{text}': expected whole seconds since 1970");
+    }
+
+    /// <summary>
+    /// <c>--check</c> (buildx's <c>--call=check</c>): evaluates the build checks without building; warnings go to
+    /// stdout as FILE:LINE:COL lines, and any warning makes the exit code 1, so CI can gate on it.
+    /// </summary>
+    private static async Task<int> CheckOnlyAsync(FrontendRequest request, Solver.Graph.IImageResolver images, CancellationToken ct)
+    {
+        var report = await DockerfileFrontend.CheckAsync(request, images, ct);
+        foreach (var warning in report.Warnings) Console.Out.WriteLine(warning);
+        Console.Out.WriteLine(report.Warnings.Count == 0
+            ? "Check complete, no warnings found."
+            : $"Check complete, {report.Warnings.Count} warning{(report.Warnings.Count == 1 ? " has" : "s have")} been found!");
+        return report.Warnings.Count == 0 ? ExitCodes.Ok : ExitCodes.BuildFailed;
     }
 
     /// <summary><c>--build-arg NAME=VALUE</c>, or <c>--build-arg NAME</c> taking the value from the environment (skipped if unset), as docker does.</summary>

@@ -24,6 +24,7 @@ internal sealed class BuildOptions
     public readonly Option<string[]> Outputs = new("--output", "-o") { Description = "Output destination: type=image|registry|oci|docker|local|tar[,dest=PATH][,name=…][,compression=gzip|zstd|uncompressed][,compression-level=N][,force-compression=true][,oci-mediatypes=false]; PATH alone is type=local; repeatable", AllowMultipleArgumentsPerToken = false };
     public readonly Option<string?> MetadataFile = new("--metadata-file") { Description = "Write build result metadata (image digest, config digest, descriptor, names) to the file as JSON" };
     public readonly Option<bool?> OciMediaTypes = new("--oci-mediatypes") { Description = "Use OCI media types (default true); false writes Docker schema2 media types" };
+    public readonly Option<bool> Check = new("--check") { Description = "Run the Dockerfile build checks instead of building; exit 1 when any warns" };
     public readonly Option<string?> Platform = new("--platform") { Description = "Target platform (only the host platform can run RUN steps)" };
     public readonly Option<string[]> Secrets = new("--secret") { Description = "Secret for RUN --mount=type=secret: id=ID,src=FILE or id=ID,env=VARIABLE; repeatable", AllowMultipleArgumentsPerToken = false };
     public readonly Option<string[]> Ssh = new("--ssh") { Description = "SSH agent socket for RUN --mount=type=ssh: default, default=$SSH_AUTH_SOCK or ID=SOCKET; repeatable", AllowMultipleArgumentsPerToken = false };
@@ -36,7 +37,7 @@ internal sealed class BuildOptions
     public void AddTo(Command command)
     {
         command.Arguments.Add(Context);
-        foreach (var option in new Option[] { File, Tags, BuildArgs, Target, NoCache, NoCacheFilter, Labels, Progress, Quiet, IidFile, MetadataFile, Outputs, OciMediaTypes, Runtime, Jobs, Platform, Pull, Push, InsecureRegistries, Secrets, Ssh, Network, Memory, CpuQuota, Cpus, PidsLimit })
+        foreach (var option in new Option[] { File, Tags, BuildArgs, Target, NoCache, NoCacheFilter, Labels, Progress, Quiet, IidFile, MetadataFile, Outputs, OciMediaTypes, Runtime, Jobs, Platform, Check, Pull, Push, InsecureRegistries, Secrets, Ssh, Network, Memory, CpuQuota, Cpus, PidsLimit })
             command.Options.Add(option);
     }
 }
