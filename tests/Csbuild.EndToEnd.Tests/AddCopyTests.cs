@@ -249,72 +249,18 @@ public sealed class AddCopyTests(BusyboxStoreFixture busybox)
     }
 
     /// <summary>Serves one text under any path ending in "tool.sh" on 127.0.0.1 (404 otherwise), with an optional Last-Modified.</summary>
-    private sealed class FileServer : IDisposable
+    private sealed class FileServer(Func<string> content, DateTimeOffset? lastModified) : IDisposable
     {
-        private readonly HttpListener _listener = new();
-        private readonly Func<string> _content;
-        private readonly DateTimeOffset? _lastModified;
-        private readonly Task _loop;
-
-        public FileServer(Func<string> content, DateTimeOffset? lastModified)
+        private readonly StubServer _server = new((context, request) =>
         {
-            _content = content;
-            _lastModified = lastModified;
-            Port = FreePort();
-            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-            _listener.Start();
-            _loop = Task.Run(Serve);
-        }
+            if (!request.PathAndQuery.Split('?')[0].EndsWith("tool.sh", StringComparison.Ordinal))
+                return StubServer.Respond(context, 404);
+            var headers = lastModified is { } time ? new[] { ("Last-Modified", time.ToString("r")) } : [];
+            return StubServer.Respond(context, 200, Encoding.UTF8.GetBytes(content()), null, headers);
+        });
 
-        public int Port { get; }
+        public string Url(string path) => $"http://127.0.0.1:{_server.Port}/{path}";
 
-        public string Url(string path) => $"http://127.0.0.1:{Port}/{path}";
-
-        private async Task Serve()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-                using var response = context.Response;
-                if (context.Request.Url?.AbsolutePath.EndsWith("tool.sh", StringComparison.Ordinal) != true)
-                {
-                    response.StatusCode = 404;
-                    continue;
-                }
-                var body = Encoding.UTF8.GetBytes(_content());
-                if (_lastModified is { } time) response.Headers["Last-Modified"] = time.ToString("r");
-                response.ContentLength64 = body.Length;
-                await response.OutputStream.WriteAsync(body);
-            }
-        }
-
-        private static int FreePort()
-        {
-            using var socket = new TcpListener(IPAddress.Loopback, 0);
-            socket.Start();
-            return ((IPEndPoint)socket.LocalEndpoint).Port;
-        }
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-            try
-            {
-                _loop.Wait(TimeSpan.FromSeconds(5));
-            }
-            catch (AggregateException)
-            {
-                // The loop ends with the listener; nothing to report.
-            }
-        }
+        public void Dispose() => _server.Dispose();
     }
 }

@@ -4,6 +4,7 @@ using System.Web;
 using Csbuild.Oci.Model;
 using Csbuild.Oci.Registry.Credentials;
 using Csbuild.Oci.Registry.Tests.Support;
+using Csbuild.TestSupport;
 
 namespace Csbuild.Oci.Registry.Tests;
 

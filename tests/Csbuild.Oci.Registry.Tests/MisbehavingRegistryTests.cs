@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Csbuild.Oci.Model;
 using Csbuild.Oci.Registry.Tests.Support;
+using Csbuild.TestSupport;
 
 namespace Csbuild.Oci.Registry.Tests;
 

@@ -3,16 +3,16 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Csbuild.Oci.Registry.Tests.Support;
+namespace Csbuild.TestSupport;
 
 /// <summary>What a stub server received.</summary>
-internal sealed record StubRequest(string Method, string PathAndQuery, string? Authorization, string? Range, string? ContentRange, byte[] Body);
+public sealed record StubRequest(string Method, string PathAndQuery, string? Authorization, string? Range, string? ContentRange, byte[] Body);
 
 /// <summary>
-/// A tiny HTTP server (HttpListener) whose answers a test scripts, to play a misbehaving registry, a token server or
-/// blob storage. Requests are recorded with their bodies (tests keep bodies small).
+/// A tiny HTTP server (HttpListener) whose answers a test scripts, to play a misbehaving registry, a token server,
+/// blob storage or a file server for ADD. Requests are recorded with their bodies (tests keep bodies small).
 /// </summary>
-internal sealed class StubServer : IDisposable
+public sealed class StubServer : IDisposable
 {
     private readonly HttpListener _listener;
     private readonly Func<HttpListenerContext, StubRequest, Task> _handle;
