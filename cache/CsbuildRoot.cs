@@ -18,7 +18,8 @@ public sealed class CsbuildRoot : IDisposable
         Directory.CreateDirectory(TempDirectory);
         Database = new CacheDatabase(System.IO.Path.Combine(path, "cache.db"));
         Content = new ContentStore(path, TempDirectory);
-        Snapshots = new SnapshotStore(System.IO.Path.Combine(path, "snapshots"), Database, Content);
+        RemoteBlobs = new LazyBlobs(Content);
+        Snapshots = new SnapshotStore(System.IO.Path.Combine(path, "snapshots"), Database, Content, RemoteBlobs);
         Images = new ImageStore(path, Database, Content);
         Lease = new Gc.BuildLease(Database);
     }
@@ -40,6 +41,9 @@ public sealed class CsbuildRoot : IDisposable
     public CacheDatabase Database { get; }
     public ContentStore Content { get; }
     public SnapshotStore Snapshots { get; }
+
+    /// <summary>Blobs of imported cache records that stay remote until a step or an export needs them.</summary>
+    public LazyBlobs RemoteBlobs { get; }
     public ImageStore Images { get; }
 
     /// <summary>What this process uses from the root, kept by collectors in other processes until disposal.</summary>

@@ -40,6 +40,9 @@ public sealed class BuildSolver
 
     public CacheKeys Keys => _keys;
 
+    /// <summary>The caches imported with <c>--cache-from</c>, if any.</summary>
+    public Cache.Remote.ImportedCache? CacheImport => _options.CacheImport;
+
     public async Task<SolvedRef> SolveAsync(CancellationToken cancellationToken)
     {
         using var failFast = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -87,22 +90,20 @@ public sealed class BuildSolver
         if (vertex.Op is ImageOp image)
             return await _runners.Image.RunAsync(vertex, image, ct);
 
-        // Lease the record's chain before checking it: a collector in another process then either sees the lease
-        // and keeps the chain, or has already deleted its rows and the check fails (the step runs again).
-        if (!vertex.IgnoreCache && _root.Database.FindRecord(key) is { } record && Lease(record.ChainId) && _runners.ChainUsable(record.ChainId))
+        if (TryCached(vertex, key, out var cached))
         {
             ReportCachedAncestors(vertex);
             Report(new VertexCached(vertex.Id, vertex.Name, DateTimeOffset.UtcNow));
-            return new ChainRef(record.ChainId);
+            return new ChainRef(cached);
         }
 
         var inputs = await Task.WhenAll(vertex.Inputs.Select(input => Solve(input, ct)));
         // Another process may be running this very step: wait for it and use its result rather than race it.
         using var stepLock = await _root.LockStepAsync(key, ct);
-        if (!vertex.IgnoreCache && _root.Database.FindRecord(key) is { } made && Lease(made.ChainId) && _runners.ChainUsable(made.ChainId))
+        if (TryCached(vertex, key, out var made))
         {
             Report(new VertexCached(vertex.Id, vertex.Name, DateTimeOffset.UtcNow));
-            return new ChainRef(made.ChainId);
+            return new ChainRef(made);
         }
         await _slots.WaitAsync(ct);
         var started = Stopwatch.StartNew();
@@ -146,6 +147,29 @@ public sealed class BuildSolver
     }
 
     private void Report(ProgressEvent e) => _progress.Report(e);
+
+    /// <summary>
+    /// A usable result for the key: a local record first, then the imported caches (<c>--cache-from</c>), whose hit
+    /// becomes a local record with layers that are fetched only if something reads them.
+    /// </summary>
+    private bool TryCached(Vertex vertex, string key, out string? chainId)
+    {
+        chainId = null;
+        if (vertex.IgnoreCache) return false;
+        // Lease the record's chain before checking it: a collector in another process then either sees the lease
+        // and keeps the chain, or has already deleted its rows and the check fails (the step runs again).
+        if (_root.Database.FindRecord(key) is { } record && Lease(record.ChainId) && _runners.ChainUsable(record.ChainId))
+        {
+            chainId = record.ChainId;
+            return true;
+        }
+        if (_options.CacheImport?.Materialize(_root, key, vertex.Name) is { } imported && _runners.ChainUsable(imported.ChainId))
+        {
+            chainId = imported.ChainId;
+            return true;
+        }
+        return false;
+    }
 
     private bool Lease(string? chainId)
     {

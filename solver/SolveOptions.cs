@@ -23,4 +23,7 @@ public sealed record SolveOptions
 
     /// <summary>SOURCE_DATE_EPOCH: clamps file times in new layers and sets the image's created times.</summary>
     public DateTimeOffset? SourceDateEpoch { get; init; }
+
+    /// <summary>The caches of <c>--cache-from</c>, consulted when the local cache misses; null when none was given.</summary>
+    public Cache.Remote.ImportedCache? CacheImport { get; init; }
 }

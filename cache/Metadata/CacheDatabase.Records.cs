@@ -21,12 +21,13 @@ public sealed partial class CacheDatabase
         return rows[0];
     }
 
-    public void PutRecord(string key, string? chainId, string? baseChainId, string description) =>
+    /// <param name="created">When the result was first built (an imported record keeps its builder's time); default now.</param>
+    public void PutRecord(string key, string? chainId, string? baseChainId, string description, DateTimeOffset? created = null) =>
         Execute("""
-            INSERT INTO cache_records(key, chain_id, base_chain_id, description, created_at, last_used) VALUES($k, $c, $b, $d, $now, $now)
+            INSERT INTO cache_records(key, chain_id, base_chain_id, description, created_at, last_used) VALUES($k, $c, $b, $d, $created, $now)
             ON CONFLICT(key) DO UPDATE SET chain_id=excluded.chain_id, base_chain_id=excluded.base_chain_id,
               created_at=excluded.created_at, last_used=excluded.last_used
-            """, ("$k", key), ("$c", chainId), ("$b", baseChainId), ("$d", description), ("$now", Now()));
+            """, ("$k", key), ("$c", chainId), ("$b", baseChainId), ("$d", description), ("$now", Now()), ("$created", created?.ToUnixTimeMilliseconds() ?? Now()));
 
     public int CountRecords() => Query("SELECT COUNT(*) FROM cache_records", r => r.GetInt32(0))[0];
 }

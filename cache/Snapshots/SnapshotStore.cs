@@ -8,7 +8,7 @@ namespace Csbuild.Cache.Snapshots;
 /// an overlay lower dir. Names are short because a RUN step's mount options list every lower dir and the
 /// kernel caps mount options at one page.
 /// </summary>
-public sealed class SnapshotStore(string directory, CacheDatabase database, ContentStore content)
+public sealed class SnapshotStore(string directory, CacheDatabase database, ContentStore content, LazyBlobs? lazyBlobs = null)
 {
     private static readonly TimeSpan OrphanAge = TimeSpan.FromMinutes(10);
 
@@ -45,6 +45,7 @@ public sealed class SnapshotStore(string directory, CacheDatabase database, Cont
             return FsPath(existing);
         if (layer.BlobDigest is not { } blob)
             throw new InvalidDataException($"layer {layer.DiffId} has neither a snapshot nor a blob; run 'csbuild prune' to drop the broken record");
+        if (lazyBlobs is not null && !content.Exists(blob)) lazyBlobs.EnsureLocal(blob); // an imported cache layer, fetched now it is needed
 
         using var active = Begin();
         System.IO.Directory.Delete(active.FsPath);

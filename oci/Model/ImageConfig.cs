@@ -14,6 +14,12 @@ public sealed class ImageConfig
     [JsonPropertyName("rootfs")] public RootFs RootFs { get; set; } = new();
     [JsonPropertyName("history")] public List<HistoryEntry> History { get; set; } = [];
 
+    /// <summary>
+    /// An inline build cache (<c>--cache-to type=inline</c>): base64 of a csbuild cache config whose records point at
+    /// this image's layers, so pulling the image's manifest and config seeds a later build's cache.
+    /// </summary>
+    [JsonPropertyName("csbuild.cache.v1")] public string? InlineCache { get; set; }
+
     public ImageConfig Clone() => OciJson.Clone(this);
 }
 

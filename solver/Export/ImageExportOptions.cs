@@ -21,4 +21,7 @@ public sealed record ImageExportOptions
 
     /// <summary>OCI media types (the default); false writes Docker schema2 media types.</summary>
     public bool OciMediaTypes { get; init; } = true;
+
+    /// <summary><c>--cache-to type=inline</c>: put the cache records of the image's layers into its config.</summary>
+    public bool InlineCache { get; init; }
 }

@@ -54,6 +54,9 @@ public sealed class ImageExporter(CsbuildRoot root)
         {
             ct.ThrowIfCancellationRequested();
             var layer = chain[i];
+            // A layer of an imported cache record is downloaded now: the image needs its bytes.
+            if (layer.BlobDigest is { } remote && root.RemoteBlobs.ProviderOf(remote) is not null)
+                await root.RemoteBlobs.EnsureLocalAsync(remote, ct);
             if (layer.BlobDigest is not { } blob || !root.Content.Exists(blob))
                 throw new BuildException($"layer {layer.DiffId} has no blob in the content store; rebuild with --no-cache");
             var stored = new Descriptor { MediaType = ToOciMediaType(layer.MediaType), Digest = blob.ToString(), Size = layer.BlobSize ?? root.Content.Size(blob) };
@@ -64,6 +67,8 @@ public sealed class ImageExporter(CsbuildRoot root)
             layers.Add(options.OciMediaTypes ? exported : ToDocker(exported));
         }
 
+        // A base image's inline cache describes the base's build, not this one: only this build's, when asked.
+        config.InlineCache = options.InlineCache ? await InlineCacheAsync(graph, solver, chain, layers, ct) : null;
         var configBytes = OciJson.Serialize(config);
         var configDigest = root.Content.Put(configBytes);
         var manifest = new ImageManifest
@@ -82,6 +87,21 @@ public sealed class ImageExporter(CsbuildRoot root)
         var descriptor = new Descriptor { MediaType = manifest.MediaType, Digest = manifestDigest.ToString(), Size = manifestBytes.Length };
         foreach (var tag in tags) root.Images.Tag(tag, descriptor);
         return new ExportResult(descriptor, configDigest, manifest, config);
+    }
+
+    /// <summary>The records of the image's own layers (mode=min), pointing at the layers as this manifest lists them.</summary>
+    private async Task<string> InlineCacheAsync(BuildGraph graph, BuildSolver solver, IReadOnlyList<Cache.Metadata.LayerRecord> chain,
+        IReadOnlyList<Descriptor> layers, CancellationToken ct)
+    {
+        var records = await new RemoteCache.CacheRecordCollector(root, graph, solver).CollectAsync(RemoteCache.CacheExportMode.Min, ct);
+        var inline = new List<Cache.Remote.ExportRecord>();
+        foreach (var record in records)
+        {
+            // Only records whose chain is a prefix of this image's can name its layers.
+            if (record.Chain.Count > chain.Count || record.Chain.Where((l, i) => l.DiffId != chain[i].DiffId).Any()) continue;
+            inline.Add(record with { Chain = record.Chain.Select((l, i) => l with { Blob = layers[i] }).ToList() });
+        }
+        return Cache.Remote.CacheExporter.InlineConfig(inline);
     }
 
     private static int CommonPrefix(IReadOnlyList<string> baseDiffIds, IReadOnlyList<string> chainDiffIds)

@@ -1,4 +1,3 @@
-using System.Text;
 using Csbuild.Oci.Compression;
 
 namespace Csbuild.Solver.Export;
@@ -54,15 +53,7 @@ public sealed record OutputSpec
         if (!text.Contains('=') && !text.Contains(','))
             return text == "-" ? new OutputSpec { Kind = OutputKind.Tar, Destination = "-" } : new OutputSpec { Kind = OutputKind.Local, Destination = text };
 
-        var fields = SplitCsv(text);
-        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var field in fields)
-        {
-            var eq = field.IndexOf('=');
-            if (eq <= 0) throw new FormatException($"invalid --output '{text}': '{field}' is not KEY=VALUE");
-            var key = field[..eq].Trim().ToLowerInvariant();
-            if (!attributes.TryAdd(key, field[(eq + 1)..])) throw new FormatException($"invalid --output '{text}': {key} given twice");
-        }
+        var attributes = CsvFields.Attributes(text, "--output");
         if (!attributes.Remove("type", out var typeText))
             throw new FormatException($"invalid --output '{text}': type is required (image, registry, oci, docker, local or tar)");
         var kind = typeText switch
@@ -137,33 +128,4 @@ public sealed record OutputSpec
         "false" or "0" => false,
         var other => throw new FormatException($"invalid --output '{text}': {key}={other} is not true or false"),
     };
-
-    /// <summary>Splits on commas outside double quotes and removes the quotes, as Go's encoding/csv does for buildx.</summary>
-    private static List<string> SplitCsv(string text)
-    {
-        var fields = new List<string>();
-        var current = new StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < text.Length; i++)
-        {
-            char c = text[i];
-            if (c == '"')
-            {
-                if (quoted && i + 1 < text.Length && text[i + 1] == '"') { current.Append('"'); i++; }
-                else quoted = !quoted;
-            }
-            else if (c == ',' && !quoted)
-            {
-                fields.Add(current.ToString());
-                current.Clear();
-            }
-            else
-            {
-                current.Append(c);
-            }
-        }
-        if (quoted) throw new FormatException($"invalid --output '{text}': unterminated quote");
-        fields.Add(current.ToString());
-        return fields.Where(f => f.Length > 0).ToList();
-    }
 }

@@ -10,7 +10,7 @@ namespace Csbuild.Solver.Ops;
 internal sealed class ExecRunner(CsbuildRoot root, LayerStack layers, SolveOptions options, IProgressSink progress)
 {
     private readonly ContainerRunner _runner = new(new ContainerRunnerOptions { RuntimePath = options.RuntimePath });
-    private readonly CacheMounts _caches = new(root);
+    private readonly CacheMounts _caches = new(root, options.CacheImport);
 
     /// <param name="inputs">The solved inputs: 0 is the base filesystem, the rest are sources of the step's mounts.</param>
     public async Task<string?> RunAsync(Vertex vertex, ExecOp op, string? baseChainId, IReadOnlyList<SolvedRef> inputs, CancellationToken ct)
@@ -33,7 +33,7 @@ internal sealed class ExecRunner(CsbuildRoot root, LayerStack layers, SolveOptio
                 OverlayWorkDir = snapshot.WorkPath,
                 TempDirectory = bundleDir,
                 Args = op.Args,
-                Env = WithStepEnv(op.Env, mounts.Env),
+                Env = WithStepEnv(WithProxyEnv(op.Env, op.ProxyEnv), mounts.Env),
                 User = op.User,
                 WorkingDir = op.WorkingDir,
                 Network = (op.Network == NetworkMode.Default ? options.Network : op.Network) == NetworkMode.None
@@ -71,6 +71,14 @@ internal sealed class ExecRunner(CsbuildRoot root, LayerStack layers, SolveOptio
             if (!MountTable.HasMountUnder(bundleDir)) Cache.StaleFiles.DeleteTree(bundleDir);
         }
         return await Task.Run(() => layers.Commit(baseChainId, snapshot, null), ct);
+    }
+
+    /// <summary>The proxy variables the op's own environment does not set (a declared ARG of the same name wins).</summary>
+    internal static IReadOnlyList<string> WithProxyEnv(IReadOnlyList<string> env, IReadOnlyList<string> proxy)
+    {
+        if (proxy.Count == 0) return env;
+        var names = env.Select(e => e[..(e.IndexOf('=') + 1)]).ToHashSet(StringComparer.Ordinal);
+        return [.. env, .. proxy.Where(p => !names.Contains(p[..(p.IndexOf('=') + 1)]))];
     }
 
     /// <summary>The op's environment with the step-only variables (secrets, SSH_AUTH_SOCK) replacing any of the same name.</summary>

@@ -22,14 +22,14 @@ internal sealed class OpRunners
     public ExecRunner Exec { get; }
     public FileOpRunner File { get; }
 
-    /// <summary>A cache record is usable only if every layer of its chain still has a blob or a snapshot.</summary>
+    /// <summary>A cache record is usable only if every layer of its chain still has a blob (here or in an imported cache) or a snapshot.</summary>
     public bool ChainUsable(string? topChainId)
     {
         try
         {
             foreach (var layer in _root.Database.GetChain(topChainId))
             {
-                var hasBlob = layer.BlobDigest is { } blob && _root.Content.Exists(blob);
+                var hasBlob = layer.BlobDigest is { } blob && _root.RemoteBlobs.Available(blob); // local, or fetchable from an imported cache
                 var hasSnapshot = layer.Snapshot is { } s && Directory.Exists(_root.Snapshots.FsPath(s));
                 if (!hasBlob && !hasSnapshot) return false;
             }
