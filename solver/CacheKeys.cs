@@ -61,6 +61,8 @@ public sealed class CacheKeys(BuildGraph graph, IImageResolver images, IFileDige
         }
         if (vertex.Op is ExecOp exec)
         {
+            // ExecOp.ProxyEnv is deliberately absent (not in the canonical definition either): a proxy is how this
+            // machine reaches the network, not what the step computes, so builds behind different proxies share keys.
             // A bind of the context shows its files to the step: their contents are part of what the step computes.
             for (int i = 0; i < exec.Mounts.Count; i++)
             {

@@ -38,8 +38,14 @@ public sealed record ExecOp : Op
     public string Hostname { get; init; } = "buildkitsandbox";
     /// <summary>RUN --mount: extra filesystems, secrets and agent sockets (see <see cref="ExecMount"/>).</summary>
     public IReadOnlyList<ExecMount> Mounts { get; init; } = [];
+    /// <summary>
+    /// Predefined proxy variables (<c>HTTP_PROXY</c>… given as <c>--build-arg</c> without an ARG declaration): added
+    /// to the step's environment but, as BuildKit's ProxyEnv, kept out of the canonical definition, so a build
+    /// behind another proxy hits the same cache.
+    /// </summary>
+    public IReadOnlyList<string> ProxyEnv { get; init; } = [];
 
-    // Mounts are appended only when present, so the keys of steps without mounts stay as they were.
+    // Mounts are appended only when present, so the keys of steps without mounts stay as they were. ProxyEnv never enters.
     public override string CanonicalDefinition() =>
         "exec\0" + string.Join('\u0001', Args) + "\0" + string.Join('\u0001', Env) + "\0" + User + "\0" + WorkingDir + "\0" + Network +
         (Mounts.Count == 0 ? "" : "\0mounts\0" + string.Join('\u0002', Mounts.Select(m => m.CanonicalDefinition())));
