@@ -42,6 +42,13 @@ internal static class BuildCommand
         var tags = parse.GetValue(o.Tags) ?? [];
         foreach (var tag in tags) ValidateName(tag, "tag");
         var outputs = ParseOutputs(parse, o, tags);
+        var cacheImports = BuildCacheFlags.ParseImports(parse.GetValue(o.CacheFrom) ?? []);
+        var cacheExports = BuildCacheFlags.ParseExports(parse.GetValue(o.CacheTo) ?? []);
+        if (cacheExports.Any(c => c.Kind == Solver.RemoteCache.CacheStoreKind.Inline))
+        {
+            if (!outputs.Any(s => s.WritesImage)) throw new CliException("--cache-to type=inline needs an image output (the cache goes into the image's config)");
+            outputs = outputs.Select(s => s.WritesImage ? s with { Image = s.Image with { InlineCache = true } } : s).ToList();
+        }
 
         var quiet = parse.GetValue(o.Quiet);
         var mode = ProgressModes.Parse(quiet ? "quiet" : parse.GetValue(o.Progress) ?? "auto");
@@ -73,6 +80,8 @@ internal static class BuildCommand
         };
         if (parse.GetValue(o.Check)) return await CheckOnlyAsync(request, images, ct);
         var converted = await DockerfileFrontend.ConvertWithWarningsAsync(request, images, ct);
+        var cacheWarnings = new List<string>();
+        var cacheImport = await BuildCacheFlags.LoadAsync(cacheImports, registryClient, request.Platform, cacheWarnings, ct);
         var graph = converted.Graph;
 
         var solveOptions = new SolveOptions
@@ -86,12 +95,14 @@ internal static class BuildCommand
             MemoryBytes = RunStepFlags.ParseMemory(parse.GetValue(o.Memory)),
             CpuQuota = RunStepFlags.ParseCpuQuota(parse.GetValue(o.CpuQuota), parse.GetValue(o.Cpus)),
             PidsLimit = RunStepFlags.ParsePidsLimit(parse.GetValue(o.PidsLimit)),
+            CacheImport = cacheImport,
         };
         var solver = new BuildSolver(root, graph, images, solveOptions, progress.Sink);
         var output = await solver.SolveAsync(ct);
         var exported = await WriteOutputsAsync(outputs, root, graph, solver, output, solveOptions, registryClient, tags, ct);
         await progress.CompleteAsync();
-        foreach (var warning in converted.Warnings) Console.Error.WriteLine(warning);
+        await BuildCacheFlags.ExportAsync(cacheExports, root, graph, solver, registryClient, cacheWarnings, ct);
+        foreach (var warning in converted.Warnings.Concat(cacheWarnings)) Console.Error.WriteLine(warning);
         // Keep the root under its budget (10% of the filesystem, at most 20 GB; CSBUILD_GC_BUDGET); tagged images stay.
         Cache.Gc.CacheGc.RunAutomatic(root);
 

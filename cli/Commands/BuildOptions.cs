@@ -32,12 +32,14 @@ internal sealed class BuildOptions
     public readonly Option<string?> Memory = new("--memory", "-m") { Description = "Memory limit of each RUN step (e.g. 512m, 2g)" };
     public readonly Option<long?> CpuQuota = new("--cpu-quota") { Description = "CPU time of each RUN step, in microseconds per 100 ms period" };
     public readonly Option<string?> Cpus = new("--cpus") { Description = "CPUs each RUN step may use (e.g. 1.5)" };
+    public readonly Option<string[]> CacheFrom = new("--cache-from") { Description = "External cache source: type=registry,ref=REPO:TAG | type=local,src=DIR[,tag=T] | REPO:TAG (an image with an inline cache works too); repeatable, tried in order", AllowMultipleArgumentsPerToken = false };
+    public readonly Option<string[]> CacheTo = new("--cache-to") { Description = "Cache export: type=registry,ref=REPO:TAG | type=local,dest=DIR | type=inline, with [,mode=min|max][,compression=gzip|zstd|uncompressed][,cache-mounts=true][,ignore-error=true]; repeatable", AllowMultipleArgumentsPerToken = false };
     public readonly Option<long?> PidsLimit = new("--pids-limit") { Description = "Maximum number of processes of each RUN step" };
 
     public void AddTo(Command command)
     {
         command.Arguments.Add(Context);
-        foreach (var option in new Option[] { File, Tags, BuildArgs, Target, NoCache, NoCacheFilter, Labels, Progress, Quiet, IidFile, MetadataFile, Outputs, OciMediaTypes, Runtime, Jobs, Platform, Check, Pull, Push, InsecureRegistries, Secrets, Ssh, Network, Memory, CpuQuota, Cpus, PidsLimit })
+        foreach (var option in new Option[] { File, Tags, BuildArgs, Target, NoCache, NoCacheFilter, Labels, Progress, Quiet, IidFile, MetadataFile, Outputs, OciMediaTypes, Runtime, Jobs, Platform, Check, Pull, Push, InsecureRegistries, Secrets, Ssh, Network, Memory, CpuQuota, Cpus, PidsLimit, CacheFrom, CacheTo })
             command.Options.Add(option);
     }
 }
