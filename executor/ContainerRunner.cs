@@ -2,13 +2,15 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Csbuild.Executor.Native;
+using Csbuild.Executor.Snapshotters;
 using Csbuild.Executor.Spec;
 
 namespace Csbuild.Executor;
 
 /// <summary>
-/// Runs one RUN step: overlayfs over the parent snapshots, an OCI bundle, `runc run`, then cleanup that
-/// leaves only the step's own changes in the upper dir. Safe to use for several steps at once.
+/// Runs one RUN step: overlayfs over the parent snapshots (or the native snapshotter's copy of them where
+/// overlayfs cannot be used), an OCI bundle, `runc run`, then cleanup that leaves only the step's own changes in
+/// the upper dir. Safe to use for several steps at once.
 /// </summary>
 public sealed class ContainerRunner
 {
@@ -49,22 +51,21 @@ public sealed class ContainerRunner
         var createdBundle = !Directory.Exists(step.Bundle);
         Directory.CreateDirectory(step.Bundle);
 
-        OverlayMount? overlay = null;
+        IStepRootfs? rootfs = null;
         MountStubs? stubs = null;
         var runtimeStarted = false;
         RuntimeOutcome outcome;
         var failed = true;
         try
         {
-            overlay = OverlayMount.Mount(request.LowerDirs, request.UpperDir, request.OverlayWorkDir,
-                step.Rootfs, Path.Combine(step.Bundle, EmptyLowerDir));
-            var user = UserResolver.Resolve(step.Rootfs, request.User);
-            WorkingDirectory.Ensure(step.Rootfs, request.WorkingDir, user);
+            rootfs = OpenRootfs(request, step, ct);
+            var user = UserResolver.Resolve(rootfs.Path, request.User);
+            WorkingDirectory.Ensure(rootfs.Path, request.WorkingDir, user);
             MountTargets.Validate(request.Mounts);
-            stubs = MountStubs.Record(step.Rootfs, RuntimeSpecBuilder.MountDestinations.Concat(request.Mounts.Select(m => m.Destination)));
-            MountTargets.Create(step.Rootfs, request.Mounts);
+            stubs = MountStubs.Record(rootfs.Path, RuntimeSpecBuilder.MountDestinations.Concat(request.Mounts.Select(m => m.Destination)));
+            MountTargets.Create(rootfs.Path, request.Mounts);
             var etc = EtcFiles.Write(step.Bundle, request.Hostname, request.Network);
-            var spec = RuntimeSpecBuilder.Build(request, user, BundleRootfs, step.CgroupsPath, etc, options.NoNewPrivileges);
+            var spec = RuntimeSpecBuilder.Build(request, user, rootfs.Path, step.CgroupsPath, etc, options.NoNewPrivileges);
             File.WriteAllBytes(Path.Combine(step.Bundle, ConfigFile), RuntimeSpecJson.Serialize(spec));
 
             runtimeStarted = true;
@@ -77,7 +78,8 @@ public sealed class ContainerRunner
         }
         finally
         {
-            var cleanupError = await CleanupAsync(step, runtimeStarted, overlay, stubs, request.UpperDir, createdBundle).ConfigureAwait(false);
+            var cleanupError = await CleanupAsync(step, runtimeStarted, rootfs, stubs, request.UpperDir, createdBundle,
+                keepChanges: !failed && !ct.IsCancellationRequested).ConfigureAwait(false);
             // Do not let a cleanup problem hide the error that got us here.
             if (cleanupError is not null && !failed)
                 throw new ExecutorException($"cleaning up after the step failed: {cleanupError.Message}", cleanupError);
@@ -86,6 +88,15 @@ public sealed class ContainerRunner
         if (outcome.Cancelled) throw new OperationCanceledException("the step was cancelled", ct);
         return new ContainerResult(outcome.ExitCode, outcome.OomKilled, stopwatch.Elapsed, Explain(outcome, request));
     }
+
+    /// <summary>The step's root: an overlay mount on the bundle's rootfs, or a native copy beside the upper dir.</summary>
+    private IStepRootfs OpenRootfs(ContainerRequest request, StepPaths step, CancellationToken ct) =>
+        SnapshotterSelection.Choose(options.Snapshotter, step.Bundle) switch
+        {
+            Snapshotter.Native => NativeRootfs.Create(request.LowerDirs, request.UpperDir, request.OverlayWorkDir, ct),
+            _ => OverlayMount.Mount(request.LowerDirs, request.UpperDir, request.OverlayWorkDir,
+                step.Rootfs, Path.Combine(step.Bundle, EmptyLowerDir)),
+        };
 
     private static string? Explain(RuntimeOutcome outcome, ContainerRequest request)
     {
@@ -161,8 +172,8 @@ public sealed class ContainerRunner
     }
 
     /// <summary>Undoes everything RunAsync set up, in reverse order; returns the first problem, if any.</summary>
-    private async Task<Exception?> CleanupAsync(StepPaths step, bool runtimeStarted, OverlayMount? overlay, MountStubs? stubs,
-        string upperDir, bool createdBundle)
+    private async Task<Exception?> CleanupAsync(StepPaths step, bool runtimeStarted, IStepRootfs? rootfs, MountStubs? stubs,
+        string upperDir, bool createdBundle, bool keepChanges)
     {
         Exception? first = null;
         void Try(Action action)
@@ -178,11 +189,13 @@ public sealed class ContainerRunner
             if (exitCode != 0 && !error.Contains("does not exist", StringComparison.Ordinal))
                 first ??= new ExecutorException($"runc delete {step.Id}: {error.Trim()}");
         }
-        var unmounted = overlay is null;
-        if (overlay is not null)
+        var unmounted = rootfs is null;
+        if (rootfs is not null)
         {
             Try(() => stubs?.RemoveStubs());
-            Try(() => { overlay.Dispose(); unmounted = true; });
+            // A failed or cancelled step's changes are thrown away: the native snapshotter need not diff them.
+            Try(() => { if (keepChanges) rootfs.Complete(); else rootfs.Dispose(); unmounted = true; });
+            if (!unmounted) Try(rootfs.Dispose);
             if (unmounted) Try(() => stubs?.RemoveCopiedUpParents(upperDir));
         }
 

@@ -1,3 +1,5 @@
+using Csbuild.Executor.Snapshotters;
+
 namespace Csbuild.Executor;
 
 public sealed record ContainerRunnerOptions
@@ -16,6 +18,12 @@ public sealed record ContainerRunnerOptions
     /// default because docker build allows them: `USER app` followed by `RUN sudo …` is a common pattern.
     /// </summary>
     public bool NoNewPrivileges { get; init; }
+
+    /// <summary>
+    /// How steps get their writable root file system; null picks one (see <see cref="SnapshotterSelection"/>:
+    /// CSBUILD_SNAPSHOTTER, else overlayfs where it works, else native).
+    /// </summary>
+    public Snapshotter? Snapshotter { get; init; }
 
     /// <summary>How long to wait for a killed container's runtime process before killing the runtime itself.</summary>
     public TimeSpan KillTimeout { get; init; } = TimeSpan.FromSeconds(10);

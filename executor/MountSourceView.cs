@@ -1,3 +1,5 @@
+using Csbuild.Executor.Snapshotters;
+
 namespace Csbuild.Executor;
 
 /// <summary>
@@ -26,6 +28,13 @@ public sealed class MountSourceView : IDisposable
     {
         Directory.CreateDirectory(scratchDirectory);
         var merged = Path.Combine(scratchDirectory, "merged");
+        if ((writable || lowerDirs.Count > 1) && SnapshotterSelection.Choose(null, scratchDirectory) == Snapshotter.Native)
+        {
+            // No overlayfs here: a private copy of the merged view (writes to it are discarded with the scratch dir).
+            Directory.CreateDirectory(merged);
+            MergedTreeCopy.Copy(lowerDirs, merged, identity: null);
+            return new MountSourceView(merged, null);
+        }
         if (writable)
         {
             var upper = Path.Combine(scratchDirectory, "upper");

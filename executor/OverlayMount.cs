@@ -1,5 +1,6 @@
 using System.Text;
 using Csbuild.Executor.Native;
+using Csbuild.Executor.Snapshotters;
 
 namespace Csbuild.Executor;
 
@@ -7,7 +8,7 @@ namespace Csbuild.Executor;
 /// An overlayfs mount of read-only lower dirs plus a writable upper dir, unmounted on dispose.
 /// Lower dirs are given top-most first, the order overlayfs' lowerdir option uses.
 /// </summary>
-public sealed class OverlayMount : IDisposable
+public sealed class OverlayMount : IStepRootfs
 {
     /// <summary>The kernel copies mount data into one page; longer option strings are rejected.</summary>
     private const int MountDataLimit = 4095;
@@ -78,6 +79,11 @@ public sealed class OverlayMount : IDisposable
     /// <summary>overlayfs treats ':' and ',' as separators; a backslash escapes them.</summary>
     private static string Escape(string path) =>
         path.Replace("\\", "\\\\").Replace(":", "\\:").Replace(",", "\\,");
+
+    string IStepRootfs.Path => Target;
+
+    /// <summary>The upper dir already holds the changes: unmounting is all there is to do.</summary>
+    void IStepRootfs.Complete() => Dispose();
 
     public void Dispose()
     {
