@@ -65,7 +65,7 @@ public sealed class ContainerRunner
             stubs = MountStubs.Record(rootfs.Path, RuntimeSpecBuilder.MountDestinations.Concat(request.Mounts.Select(m => m.Destination)));
             MountTargets.Create(rootfs.Path, request.Mounts);
             var etc = EtcFiles.Write(step.Bundle, request.Hostname, request.Network);
-            var spec = RuntimeSpecBuilder.Build(request, user, rootfs.Path, step.CgroupsPath, etc, options.NoNewPrivileges);
+            var spec = RuntimeSpecBuilder.Build(request, user, rootfs.Path, step.CgroupsPath, etc, options.NoNewPrivileges, options.Seccomp);
             File.WriteAllBytes(Path.Combine(step.Bundle, ConfigFile), RuntimeSpecJson.Serialize(spec));
 
             runtimeStarted = true;

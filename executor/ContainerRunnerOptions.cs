@@ -20,6 +20,12 @@ public sealed record ContainerRunnerOptions
     public bool NoNewPrivileges { get; init; }
 
     /// <summary>
+    /// Filters the step's syscalls with Docker's default seccomp profile (mount, unshare, keyctl, ptrace of other
+    /// processes … fail with EPERM). On by default, as in docker build; turning it off is for privileged steps.
+    /// </summary>
+    public bool Seccomp { get; init; } = true;
+
+    /// <summary>
     /// How steps get their writable root file system; null picks one (see <see cref="SnapshotterSelection"/>:
     /// CSBUILD_SNAPSHOTTER, else overlayfs where it works, else native).
     /// </summary>

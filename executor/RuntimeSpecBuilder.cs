@@ -1,3 +1,4 @@
+using Csbuild.Executor.Seccomp;
 using Csbuild.Executor.Spec;
 
 namespace Csbuild.Executor;
@@ -40,8 +41,9 @@ public static class RuntimeSpecBuilder
     /// <param name="rootfs">The bundle's root filesystem path (relative to the bundle, or absolute).</param>
     /// <param name="cgroupsPath">A cgroup path unique to this step, e.g. "/csbuild/step-id".</param>
     /// <param name="noNewPrivileges">See <see cref="ContainerRunnerOptions.NoNewPrivileges"/>.</param>
+    /// <param name="seccomp">Whether to filter syscalls with Docker's default seccomp profile (see <see cref="ContainerRunnerOptions.Seccomp"/>).</param>
     public static RuntimeSpec Build(ContainerRequest request, ResolvedUser user, string rootfs, string cgroupsPath, EtcFiles etc,
-        bool noNewPrivileges = false)
+        bool noNewPrivileges = false, bool seccomp = true)
     {
         var namespaces = new List<SpecNamespace>
         {
@@ -92,6 +94,7 @@ public static class RuntimeSpecBuilder
                 Resources = BuildResources(request),
                 MaskedPaths = [.. MaskedPaths],
                 ReadonlyPaths = [.. ReadonlyPaths],
+                Seccomp = seccomp ? SeccompProfileBuilder.Build(capabilities) : null,
             },
         };
     }

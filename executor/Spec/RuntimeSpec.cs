@@ -67,6 +67,29 @@ public sealed class SpecLinux
     public string? CgroupsPath { get; set; }
     public List<string>? MaskedPaths { get; set; }
     public List<string>? ReadonlyPaths { get; set; }
+    public SpecSeccomp? Seccomp { get; set; }
+}
+
+public sealed class SpecSeccomp
+{
+    public required string DefaultAction { get; set; }
+    public uint? DefaultErrnoRet { get; set; }
+    public List<string> Architectures { get; set; } = [];
+    public List<SpecSyscall> Syscalls { get; set; } = [];
+}
+
+public sealed class SpecSyscall
+{
+    public required List<string> Names { get; set; }
+    public required string Action { get; set; }
+    public uint? ErrnoRet { get; set; }
+    public List<SpecSeccompArg>? Args { get; set; }
+}
+
+/// <summary>A condition on syscall argument <see cref="Index"/>; <see cref="Op"/> is an SCMP_CMP_* name.</summary>
+public sealed record SpecSeccompArg(uint Index, ulong Value, string Op)
+{
+    public ulong? ValueTwo { get; init; }
 }
 
 public sealed class SpecNamespace
