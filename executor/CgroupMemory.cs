@@ -7,13 +7,16 @@ internal static class CgroupMemory
 
     /// <param name="cgroupsPath">The path given to the runtime (config.json linux.cgroupsPath), e.g. "/csbuild/id".</param>
     /// <returns>The oom_kill counter, or 0 when the cgroup or counter is not there.</returns>
-    public static long OomKillCount(string cgroupsPath)
+    public static long OomKillCount(string cgroupsPath) => OomKillCount(cgroupsPath, CgroupRoot);
+
+    /// <param name="cgroupRoot">Where the cgroup file systems are mounted (a test may pass a fake tree).</param>
+    internal static long OomKillCount(string cgroupsPath, string cgroupRoot)
     {
         var relative = cgroupsPath.TrimStart('/');
         // cgroup v2 (unified): memory.events; v1 (including hybrid hosts): memory.oom_control.
-        var file = File.Exists(Path.Combine(CgroupRoot, "cgroup.controllers"))
-            ? Path.Combine(CgroupRoot, relative, "memory.events")
-            : Path.Combine(CgroupRoot, "memory", relative, "memory.oom_control");
+        var file = File.Exists(Path.Combine(cgroupRoot, "cgroup.controllers"))
+            ? Path.Combine(cgroupRoot, relative, "memory.events")
+            : Path.Combine(cgroupRoot, "memory", relative, "memory.oom_control");
         try
         {
             foreach (var line in File.ReadLines(file))
