@@ -29,16 +29,13 @@ internal static class BuildCommand
 
     private static async Task<int> RunAsync(ParseResult parse, BuildOptions o, CancellationToken ct)
     {
-        var contextArg = parse.GetValue(o.Context);
-        if (contextArg is null)
-            throw new CliException("'csbuild build' requires exactly 1 argument: the build context (e.g. 'csbuild -t app:1 .')");
-        var contextDir = Path.GetFullPath(contextArg);
-        if (!Directory.Exists(contextDir))
-            throw new CliException($"unable to prepare context: path \"{contextArg}\" not found");
-        var dockerfilePath = parse.GetValue(o.File) is { } f ? Path.GetFullPath(f) : Path.Combine(contextDir, "Dockerfile");
-        if (!File.Exists(dockerfilePath))
-            throw new CliException($"failed to read dockerfile: open {dockerfilePath}: no such file or directory", ExitCodes.BuildFailed);
-        var dockerfileText = await File.ReadAllTextAsync(dockerfilePath, ct);
+        var call = CallMode.Parse(parse.GetValue(o.Call), parse.GetValue(o.Check));
+        var entitlements = Context.BuildInputs.Entitlements(parse.GetValue(o.Allow) ?? [], parse.GetValue(o.Network));
+        using var root = CommonOptions.OpenRoot(parse);
+        // The context may be a directory, stdin, a git or tarball URL: fetched into the root's temp directory.
+        using var inputs = await Context.BuildInputs.LoadAsync(parse.GetValue(o.Context), parse.GetValue(o.File), root.TempDirectory, ct);
+        var contextDir = inputs.ContextDirectory;
+        var dockerfileText = inputs.DockerfileText;
         var tags = parse.GetValue(o.Tags) ?? [];
         foreach (var tag in tags) ValidateName(tag, "tag");
         var outputs = ParseOutputs(parse, o, tags);
@@ -52,7 +49,6 @@ internal static class BuildCommand
 
         var quiet = parse.GetValue(o.Quiet);
         var mode = ProgressModes.Parse(quiet ? "quiet" : parse.GetValue(o.Progress) ?? "auto");
-        using var root = CommonOptions.OpenRoot(parse);
         var sourceDateEpoch = SourceDateEpoch(parse, o);
         await using var progress = ProgressModes.CreateSink(mode, Console.Error);
 
@@ -61,24 +57,38 @@ internal static class BuildCommand
         {
             InsecureRegistries = [.. parse.GetValue(o.InsecureRegistries) ?? [], .. config.InsecureRegistries],
         });
-        var images = new RegistryImageResolver(root, registryClient, new RegistryImageResolverOptions
+        var registryImages = new RegistryImageResolver(root, registryClient, new RegistryImageResolverOptions
         {
             AlwaysPull = parse.GetValue(o.Pull),
             DefaultPlatform = parse.GetValue(o.Platform) ?? Solver.PlatformSpec.Host,
         });
+        var images = new Context.NamedContextResolver(registryImages, root);
+        using var namedContexts = await Context.BuildContexts.ParseAsync(parse.GetValue(o.BuildContexts) ?? [], root, images,
+            parse.GetValue(o.Platform) ?? Solver.PlatformSpec.Host, ct);
         var request = new FrontendRequest
         {
             DockerfileText = dockerfileText,
-            DockerfileName = Path.GetFileName(dockerfilePath),
+            DockerfileName = inputs.DockerfileName,
             BuildArgs = ParseBuildArgs(parse.GetValue(o.BuildArgs) ?? []),
             Target = parse.GetValue(o.Target),
-            Context = new LocalSource(contextDir, DockerIgnore.Read(contextDir, dockerfilePath)),
+            Context = new LocalSource(contextDir, DockerIgnore.Read(contextDir, inputs.DockerfilePath)),
+            NamedContexts = namedContexts.Contexts,
+            AllowedEntitlements = entitlements,
             NoCache = parse.GetValue(o.NoCache),
             NoCacheFilter = parse.GetValue(o.NoCacheFilter) ?? [],
             Platform = parse.GetValue(o.Platform) ?? Solver.PlatformSpec.Host,
             Labels = ParsePairs(parse.GetValue(o.Labels) ?? [], "--label"),
         };
-        if (parse.GetValue(o.Check)) return await CheckOnlyAsync(request, images, ct);
+        switch (call.Method)
+        {
+            case "check": return await CheckOnlyAsync(request, images, ct);
+            case "outline":
+                Console.Out.Write(CallMode.FormatOutline(DockerfileFrontend.Outline(request), call.Json));
+                return ExitCodes.Ok;
+            case "targets":
+                Console.Out.Write(CallMode.FormatTargets(DockerfileFrontend.Targets(request.DockerfileText, request.DockerfileName), call.Json));
+                return ExitCodes.Ok;
+        }
         var converted = await DockerfileFrontend.ConvertWithWarningsAsync(request, images, ct);
         var cacheWarnings = new List<string>();
         var cacheImport = await BuildCacheFlags.LoadAsync(cacheImports, registryClient, request.Platform, cacheWarnings, ct);
@@ -102,7 +112,8 @@ internal static class BuildCommand
         var exported = await WriteOutputsAsync(outputs, root, graph, solver, output, solveOptions, registryClient, tags, ct);
         await progress.CompleteAsync();
         await BuildCacheFlags.ExportAsync(cacheExports, root, graph, solver, registryClient, cacheWarnings, ct);
-        foreach (var warning in converted.Warnings.Concat(cacheWarnings)) Console.Error.WriteLine(warning);
+        foreach (var warning in converted.Warnings) Console.Error.WriteLine(warning);
+        foreach (var warning in cacheWarnings) Console.Error.WriteLine(warning);
         // Keep the root under its budget (10% of the filesystem, at most 20 GB; CSBUILD_GC_BUDGET); tagged images stay.
         Cache.Gc.CacheGc.RunAutomatic(root);
 
