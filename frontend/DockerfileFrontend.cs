@@ -57,6 +57,18 @@ public static class DockerfileFrontend
         return new CheckReport(warnings, policy.Error && warnings.Count > 0);
     }
 
+    /// <summary><c>--call outline</c>: the build args, secrets and SSH agents the target uses; no image is resolved.</summary>
+    /// <exception cref="DockerfileParseException">The Dockerfile is invalid.</exception>
+    public static Outline.BuildOutline Outline(FrontendRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Frontend.Outline.OutlineBuilder.Outline(request);
+    }
+
+    /// <summary><c>--call targets</c>: every stage, with its description (the comment above FROM starting with its name).</summary>
+    public static IReadOnlyList<Outline.BuildTarget> Targets(string dockerfileText, string dockerfileName = "Dockerfile") =>
+        Frontend.Outline.OutlineBuilder.Targets(dockerfileText, dockerfileName);
+
     private static List<DockerfileWarning> Filter(IEnumerable<DockerfileWarning> warnings, CheckPolicy policy) =>
         warnings.Where(policy.Allows).Distinct().OrderBy(w => w.Line).ThenBy(w => w.Column).ToList();
 
@@ -118,7 +130,7 @@ public static class DockerfileFrontend
             Output = final.State,
             Config = config,
             History = final.FullHistory(),
-            Locals = new Dictionary<string, LocalSource> { ["context"] = request.Context },
+            Locals = new Dictionary<string, LocalSource>(ctx.Named.Locals()) { ["context"] = request.Context },
         };
         return (new FrontendResult(graph, Filter(warnings, policy)), policy);
     }

@@ -28,6 +28,15 @@ public sealed record FrontendRequest
     /// <summary>Target platform, <c>os/arch[/variant]</c>.</summary>
     public string Platform { get; init; } = PlatformSpec.Host;
 
+    /// <summary>
+    /// <c>--build-context NAME=…</c>: each replaces the stage or image called NAME in <c>FROM</c>, <c>COPY --from</c>
+    /// and <c>RUN --mount from=</c>. Image names match in their short form (<c>alpine</c> = <c>docker.io/library/alpine:latest</c>).
+    /// </summary>
+    public IReadOnlyDictionary<string, NamedContext> NamedContexts { get; init; } = new Dictionary<string, NamedContext>();
+
+    /// <summary><c>--allow</c>: the entitlements granted (<c>network.host</c>, <c>security.insecure</c>); see <see cref="Entitlements"/>.</summary>
+    public IReadOnlySet<string> AllowedEntitlements { get; init; } = new HashSet<string>();
+
     /// <summary><c>--label</c> values, applied to the final image config.</summary>
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 }

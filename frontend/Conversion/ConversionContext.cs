@@ -42,6 +42,11 @@ internal sealed class ConversionContext
 
     public List<DockerfileWarning> Warnings { get; } = [];
 
+    /// <summary><c>--build-context</c> values, found by the names FROM, COPY --from and RUN --mount from= use.</summary>
+    public NamedContexts Named => _named ??= new NamedContexts(Request.NamedContexts);
+
+    private NamedContexts? _named;
+
     /// <summary>The build context, one vertex shared by every COPY that reads it.</summary>
     public Vertex ContextVertex => _context ??= new Vertex(new LocalOp("context"), "[internal] load build context") { IgnoreCache = Request.NoCache };
 

@@ -153,6 +153,11 @@ internal static class CopyConversion
             return source.State;
         }
         var platform = StageConverter.ImagePlatform(null, state.Platform);
+        switch (ctx.Named.Find(copy.From))
+        {
+            case { Context: LocalNamedContext } local: return ctx.Named.LocalVertex(local.Name, ctx.Request.NoCache);
+            case { Context: ImageNamedContext image }: return ctx.NewVertex(state, new ImageOp(image.Reference, platform), "[internal] load build context " + copy.From);
+        }
         return ctx.NewVertex(state, new ImageOp(copy.From, platform), "[internal] load image " + copy.From);
     }
 

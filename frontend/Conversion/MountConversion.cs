@@ -198,6 +198,11 @@ internal static class MountConversion
             return source.State;
         }
         var platform = StageConverter.ImagePlatform(null, state.Platform);
+        switch (ctx.Named.Find(from))
+        {
+            case { Context: LocalNamedContext } local: return ctx.Named.LocalVertex(local.Name, ctx.Request.NoCache);
+            case { Context: ImageNamedContext image }: return ctx.NewVertex(state, new ImageOp(image.Reference, platform), "[internal] load build context " + from);
+        }
         return ctx.NewVertex(state, new ImageOp(from, platform), "[internal] load image " + from);
     }
 

@@ -18,10 +18,17 @@ internal static class RunConversion
             "host" => NetworkMode.Host,
             _ => throw ctx.Error(run, $"unsupported network mode \"{run.Network}\"", "use --network=default, none or host", "--network"),
         };
+        // As BuildKit: host networking and privileged steps are entitlements the build must be granted (--allow).
+        if (network == NetworkMode.Host && !ctx.Request.AllowedEntitlements.Contains(Entitlements.NetworkHost))
+            throw ctx.Error(run, $"{Entitlements.NetworkHost} is not allowed", $"RUN --network=host needs --allow {Entitlements.NetworkHost}", "--network");
         switch (run.Security?.ToLowerInvariant())
         {
             case null or "sandbox": break;
-            case "insecure": throw ctx.NotSupported(run, "RUN --security=insecure", "--security");
+            case "insecure" when !ctx.Request.AllowedEntitlements.Contains(Entitlements.SecurityInsecure):
+                throw ctx.Error(run, $"{Entitlements.SecurityInsecure} is not allowed", $"RUN --security=insecure needs --allow {Entitlements.SecurityInsecure}", "--security");
+            case "insecure":
+                throw ctx.Error(run, "RUN --security=insecure is not supported yet: csbuild's executor has no privileged mode (all capabilities, host devices, no seccomp/AppArmor)",
+                    "run the step without --security=insecure; see docs/dockerfile-support.md", "--security");
             default: throw ctx.Error(run, $"unsupported security mode \"{run.Security}\"", "use --security=sandbox or insecure", "--security");
         }
 
@@ -29,18 +36,30 @@ internal static class RunConversion
         var inputs = new List<Vertex> { state.State };
         var mounts = MountConversion.Convert(run, state, ctx, inputs);
 
-        var args = Command(run, ctx).ToList();
-        if (run.PrependShell) args.InsertRange(0, state.Shell);
+        List<string> args;
+        if (ShebangScript(run) is { } script)
+        {
+            // RUN <<EOF with a #! line: the script becomes an executable file, run directly so its interpreter reads it.
+            var (mount, path) = ScriptMount(run, script, state, ctx, inputs, mounts);
+            mounts = [.. mounts, mount];
+            args = [path];
+        }
+        else
+        {
+            args = Command(run).ToList();
+            if (run.PrependShell) args.InsertRange(0, state.Shell);
+        }
 
         var env = state.RunEnv.Clone();
-        foreach (var (k, v) in ctx.Args.ProxyValues())
-            if (!env.Contains(k)) env.Set(k, v);
         if (!env.Contains("PATH")) env.Set("PATH", DefaultPath);
+        // Undeclared proxy build args reach the step outside its cache key and history (BuildKit's ProxyEnv).
+        var proxy = ctx.Args.ProxyValues().Where(p => !env.Contains(p.Key)).Select(p => p.Key + "=" + p.Value).ToList();
 
         var op = new ExecOp
         {
             Args = args,
             Env = env.ToList(),
+            ProxyEnv = proxy,
             User = state.Config.Config.User ?? "",
             WorkingDir = state.WorkingDir,
             Network = network,
@@ -52,22 +71,50 @@ internal static class RunConversion
     }
 
     /// <summary>The command, with here-documents folded in as BuildKit does.</summary>
-    private static IReadOnlyList<string> Command(RunInstruction run, ConversionContext ctx)
+    private static IReadOnlyList<string> Command(RunInstruction run)
     {
         var heredocs = run.Node.Heredocs;
         if (heredocs.Count == 0 || !run.PrependShell) return run.Command;
-        if (run.Command.Count == 1 && HeredocMarkers.ParseWord(run.Command[0]) is not null)
-        {
-            // RUN <<EOF: the body is the script, given to the shell.
-            var script = heredocs[0].EffectiveContent;
-            if (script.StartsWith("#!", StringComparison.Ordinal))
-                throw ctx.NotSupported(run, "a RUN here-document with a #! interpreter line", "<<");
-            return [script];
-        }
+        // RUN <<EOF: the body is the script, given to the shell.
+        if (IsScriptHeredoc(run)) return [heredocs[0].EffectiveContent];
         // A command using here-documents: hand the shell the line and the documents, and let it read them.
         var full = new System.Text.StringBuilder(run.Command[0]);
         foreach (var doc in heredocs) full.Append('\n').Append(doc.Content).Append(doc.Name);
         return [full.ToString()];
+    }
+
+    /// <summary>Whether the whole command is one here-document (<c>RUN &lt;&lt;EOF</c>), which is the script itself.</summary>
+    private static bool IsScriptHeredoc(RunInstruction run) =>
+        run.PrependShell && run.Node.Heredocs.Count > 0 && run.Command.Count == 1 && HeredocMarkers.ParseWord(run.Command[0]) is not null;
+
+    /// <summary>The here-document of <c>RUN &lt;&lt;EOF</c> when it starts with an interpreter line (<c>#!</c>); its expand flag is ignored, as BuildKit does.</summary>
+    private static HeredocNode? ShebangScript(RunInstruction run) =>
+        IsScriptHeredoc(run) && run.Node.Heredocs[0].EffectiveContent.StartsWith("#!", StringComparison.Ordinal) ? run.Node.Heredocs[0] : null;
+
+    /// <summary>
+    /// BuildKit's layout for a script with an interpreter line: a scratch filesystem holding the script (mode 0755,
+    /// named after the delimiter), mounted read-only at <c>/dev/pipes/</c>; the step runs <c>/dev/pipes/NAME</c>.
+    /// The script's content enters the step's cache key through that input's key.
+    /// </summary>
+    private static (ExecMount Mount, string Path) ScriptMount(RunInstruction run, HeredocNode script, StageState state, ConversionContext ctx, List<Vertex> inputs, IReadOnlyList<ExecMount> mounts)
+    {
+        const string directory = "/dev/pipes/";
+        if (mounts.Any(m => m.Target == directory.TrimEnd('/')))
+            throw ctx.Error(run, $"a --mount target {directory} conflicts with the mount of the here-document script", near: "--mount");
+        var name = script.Name;
+        var content = System.Text.Encoding.UTF8.GetBytes(script.EffectiveContent);
+        var scratch = ctx.NewVertex(state, new ScratchOp(), "[internal] scratch");
+        var file = ctx.NewVertex(state, new FileOp([new WriteFileAction("/" + name, content, 0b111_101_101)]), "[internal] preparing inline document", scratch);
+        inputs.Add(file);
+        var mount = new ExecMount
+        {
+            Type = ExecMountType.Bind,
+            Target = directory.TrimEnd('/'),
+            SourceInput = inputs.Count - 1,
+            Source = "/",
+            ReadOnly = true,
+        };
+        return (mount, directory + name);
     }
 
     /// <summary>BuildKit's history text: <c>|N K=V … cmd</c> when the stage declares ARGs.</summary>
@@ -113,8 +160,7 @@ internal static class RunConversion
         {
             // Shown as written.
         }
-        if (instruction is RunInstruction { PrependShell: true } run && run.Node.Heredocs.Count > 0
-            && run.Command.Count == 1 && HeredocMarkers.ParseWord(run.Command[0]) is not null)
+        if (instruction is RunInstruction run && IsScriptHeredoc(run))
             text += $" ({SummarizeHeredoc(run.Node.Heredocs[0].Content)})";
         return text;
     }

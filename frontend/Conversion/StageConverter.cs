@@ -29,16 +29,18 @@ internal static class StageConverter
             env = parent.RunEnv.Clone();
             fromText = "";
         }
+        else if (stageBase.Local is { } local)
+        {
+            // FROM a named directory: its files on an empty filesystem, with a scratch image's config.
+            vertex = null;
+            config = ScratchConfig(stageBase.Platform);
+            env = new EnvList(config.Config.Env);
+            fromText = "FROM " + stageBase.Reference;
+        }
         else if (stageBase.IsScratch)
         {
             vertex = null;
-            config = new ImageConfig
-            {
-                Os = stageBase.Platform.Os,
-                Architecture = stageBase.Platform.Architecture,
-                Variant = stageBase.Platform.Variant,
-                Config = new ContainerConfig { Env = ["PATH=" + DefaultPath] },
-            };
+            config = ScratchConfig(stageBase.Platform);
             env = new EnvList(config.Config.Env);
             fromText = "FROM scratch";
         }
@@ -62,7 +64,7 @@ internal static class StageConverter
             fromText = "FROM " + (stageBase.Reference.Contains('@') ? stageBase.Reference : $"{image.Reference}@{image.ManifestDigest}");
         }
 
-        var triggers = Triggers(config, stage, ctx);
+        List<Instruction> triggers = stageBase.ReplacesStage ? [] : Triggers(config, stage, ctx);
         var state = new StageState
         {
             Stage = stage,
@@ -72,7 +74,7 @@ internal static class StageConverter
             State = vertex!,
             Config = config,
             RunEnv = env,
-            CmdTotal = CountSteps(triggers.Concat(stage.Commands)),
+            CmdTotal = CountSteps(triggers.Concat(stageBase.ReplacesStage ? [] : stage.Commands)),
             Parent = parent,
         };
         if (parent is not null)
@@ -80,11 +82,19 @@ internal static class StageConverter
             // The stage continues the other stage's image, so its history continues that stage's (via Parent).
             state.CmdIndex = 1;
         }
+        else if (stageBase.Local is not null)
+        {
+            var scratch = new Vertex(new ScratchOp(), "[internal] scratch") { IgnoreCache = ignoreCache };
+            var files = ctx.Named.LocalVertex(stageBase.Reference, ctx.Request.NoCache);
+            var copyAll = new CopyAction { SourceInput = 1, Sources = ["/"], Dest = "/", DestIsDirectory = true };
+            state.State = new Vertex(new FileOp([copyAll]), state.StepName(fromText), [scratch, files]) { IgnoreCache = ignoreCache };
+        }
         else
         {
             Op op = stageBase.IsScratch ? new ScratchOp() : new ImageOp(stageBase.Reference, ImagePlatform(stageBase.PlatformText, stageBase.Platform));
             state.State = new Vertex(op, state.StepName(fromText)) { IgnoreCache = ignoreCache };
         }
+        if (stageBase.ReplacesStage) return state;
 
         state.CmdIsOnBuild = true;
         foreach (var trigger in triggers)
@@ -107,6 +117,14 @@ internal static class StageConverter
         }
         return state;
     }
+
+    private static ImageConfig ScratchConfig(PlatformSpec platform) => new()
+    {
+        Os = platform.Os,
+        Architecture = platform.Architecture,
+        Variant = platform.Variant,
+        Config = new ContainerConfig { Env = ["PATH=" + DefaultPath] },
+    };
 
     /// <summary>
     /// The platform an image op asks for: the one written in FROM --platform, or the target platform when it is not

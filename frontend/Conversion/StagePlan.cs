@@ -6,7 +6,13 @@ namespace Csbuild.Frontend.Conversion;
 /// <summary>Where a stage starts: scratch, an image, or an earlier stage.</summary>
 internal sealed record StageBase(string Reference, int? StageIndex, PlatformSpec Platform, string? PlatformText)
 {
-    public bool IsScratch => StageIndex is null && Reference == "scratch";
+    public bool IsScratch => StageIndex is null && Local is null && Reference == "scratch";
+
+    /// <summary>A named local directory (<c>--build-context NAME=DIR</c>) the stage starts from; Reference is its name.</summary>
+    public Solver.Graph.LocalSource? Local { get; init; }
+
+    /// <summary>The stage itself is replaced by a named context: its instructions are not converted.</summary>
+    public bool ReplacesStage { get; init; }
 }
 
 /// <summary>
@@ -24,6 +30,9 @@ internal static class StagePlan
     public static StageBase ResolveBase(Stage stage, ConversionContext ctx)
     {
         var from = stage.From;
+        // --build-context NAME=… with a stage's name replaces the whole stage, as buildx does.
+        if (ctx.Named.ForStage(stage.Name) is { } replacement)
+            return FromNamedContext(replacement, ctx.TargetPlatform) with { ReplacesStage = true };
         var expanded = ctx.ExpandWithMatches(from, from.BaseName, ctx.Args.LookupGlobal);
         var reference = expanded.Word;
         if (reference.Length == 0)
@@ -51,8 +60,17 @@ internal static class StagePlan
             }
         }
         var baseStage = FindByName(ctx, reference, stage.Index);
+        if (baseStage is null && ctx.Named.Find(reference) is { } named)
+            return FromNamedContext(named, platform) with { PlatformText = platformText };
         return new StageBase(reference, baseStage?.Index, platform, platformText);
     }
+
+    private static StageBase FromNamedContext((string Name, NamedContext Context) named, PlatformSpec platform) => named.Context switch
+    {
+        ImageNamedContext image => new StageBase(image.Reference, null, platform, null),
+        LocalNamedContext local => new StageBase(named.Name, null, platform, null) { Local = local.Source },
+        _ => throw new InvalidOperationException($"unknown named context kind {named.Context.GetType().Name}"),
+    };
 
     /// <summary>The stage a <c>COPY --from</c> value names, or null when it names an image.</summary>
     public static Stage? FromReference(CopyInstruction copy, Stage current, ConversionContext ctx)
@@ -125,6 +143,7 @@ internal static class StagePlan
         var b = ResolveBase(stage, ctx);
         bases[stage.Index] = b;
         var deps = new List<Stage>();
+        if (b.ReplacesStage) return deps;
         if (b.StageIndex is { } i) deps.Add(ctx.Model.Stages[i]);
         foreach (var command in stage.Commands)
         {

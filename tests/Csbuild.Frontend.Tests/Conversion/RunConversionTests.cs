@@ -44,7 +44,6 @@ public class RunConversionTests
 
     [Theory]
     [InlineData("none", NetworkMode.None)]
-    [InlineData("host", NetworkMode.Host)]
     [InlineData("default", NetworkMode.Default)]
     public void Network_flag_sets_the_mode(string flag, NetworkMode expected) =>
         Assert.Equal(expected, Run($"FROM alpine\nRUN --network={flag} x\n").Network);
@@ -56,7 +55,7 @@ public class RunConversionTests
         var mount = Conv.Error("FROM alpine\nRUN --mount=type=nfs,target=/c x\n");
         Assert.Contains("unsupported mount type \"nfs\"", mount.Message);
         Assert.StartsWith("Dockerfile:2:5:", mount.Message);
-        Assert.Contains("not supported yet", Conv.Error("FROM alpine\nRUN --security=insecure x\n").Message);
+        Assert.Contains("security.insecure is not allowed", Conv.Error("FROM alpine\nRUN --security=insecure x\n").Message);
         Assert.Contains("unknown flag: foo", Conv.Error("FROM alpine\nRUN --foo=1 x\n").Message);
     }
 
@@ -77,15 +76,53 @@ public class RunConversionTests
     }
 
     [Fact]
-    public void Undeclared_build_args_are_not_in_the_env_except_proxies()
+    public void Undeclared_build_args_are_not_in_the_env_and_proxies_go_to_the_proxy_env()
     {
         var op = Run("FROM alpine\nRUN x\n", a =>
         {
             a["SECRETISH"] = "x";
             a["HTTP_PROXY"] = "http://proxy:3128";
+            a["no_proxy"] = "localhost";
         });
         Assert.DoesNotContain(op.Env, e => e.StartsWith("SECRETISH"));
-        Assert.Contains("HTTP_PROXY=http://proxy:3128", op.Env);
+        Assert.DoesNotContain(op.Env, e => e.StartsWith("HTTP_PROXY"));
+        Assert.Equal(["HTTP_PROXY=http://proxy:3128", "no_proxy=localhost"], op.ProxyEnv);
+    }
+
+    [Fact]
+    public void Proxy_values_do_not_change_the_step_definition_or_the_history()
+    {
+        var dockerfile = "FROM alpine\nRUN wget http://example.com\n";
+        var plain = Conv.Graph(dockerfile);
+        var proxied = Conv.Graph(dockerfile, buildArgs: a => { a["HTTPS_PROXY"] = "http://a:1"; a["ALL_PROXY"] = "socks5://b:2"; });
+        var other = Conv.Graph(dockerfile, buildArgs: a => a["HTTPS_PROXY"] = "http://c:3");
+        Assert.Equal(plain.Output.Op.CanonicalDefinition(), proxied.Output.Op.CanonicalDefinition());
+        Assert.Equal(plain.Output.Op.CanonicalDefinition(), other.Output.Op.CanonicalDefinition());
+        Assert.Equal(plain.History[^1].CreatedBy, proxied.History[^1].CreatedBy);
+        Assert.DoesNotContain(proxied.Config.Config.Env!, e => e.Contains("PROXY", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(2, Assert.IsType<ExecOp>(proxied.Output.Op).ProxyEnv.Count);
+    }
+
+    [Fact]
+    public void A_declared_proxy_arg_is_an_ordinary_arg()
+    {
+        var op = Run("FROM alpine\nARG HTTP_PROXY\nRUN x\n", a => a["HTTP_PROXY"] = "http://p:1");
+        Assert.Contains("HTTP_PROXY=http://p:1", op.Env);
+        Assert.Empty(op.ProxyEnv);
+    }
+
+    [Fact]
+    public void Host_network_and_insecure_steps_need_their_entitlements()
+    {
+        var e = Conv.Error("FROM alpine\nRUN --network=host x\n");
+        Assert.Contains("network.host is not allowed", e.Message);
+        Assert.Contains("--allow network.host", e.Message);
+        var allowed = Conv.Request("FROM alpine\nRUN --network=host x\n") with { AllowedEntitlements = new HashSet<string> { "network.host" } };
+        Assert.Equal(NetworkMode.Host, Assert.IsType<ExecOp>(Conv.Graph(allowed).Output.Op).Network);
+
+        var insecure = Conv.Request("FROM alpine\nRUN --security=insecure x\n") with { AllowedEntitlements = new HashSet<string> { "security.insecure" } };
+        var notImplemented = Assert.ThrowsAny<DockerfileException>(() => Conv.Graph(insecure));
+        Assert.Contains("no privileged mode", notImplemented.Message);
     }
 
     [Fact]
@@ -131,10 +168,51 @@ public class RunConversionTests
     }
 
     [Fact]
-    public void Heredoc_with_an_interpreter_line_is_not_supported_yet()
+    public void Heredoc_with_an_interpreter_line_runs_as_a_file_mounted_from_scratch()
     {
-        var e = Conv.Error("FROM alpine\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n");
-        Assert.Contains("not supported yet", e.Message);
+        var g = Conv.Graph("FROM alpine\nENV X=1\nRUN <<EOF\n#!/usr/bin/env python3\nprint($X)\nEOF\n");
+        var op = Assert.IsType<ExecOp>(g.Output.Op);
+        Assert.Equal(["/dev/pipes/EOF"], op.Args);
+        var mount = Assert.Single(op.Mounts);
+        Assert.Equal(ExecMountType.Bind, mount.Type);
+        Assert.Equal("/dev/pipes", mount.Target);
+        Assert.Equal("/", mount.Source);
+        Assert.True(mount.ReadOnly);
+        var script = g.Output.Inputs[mount.SourceInput!.Value];
+        var write = Assert.IsType<WriteFileAction>(Assert.Single(Assert.IsType<FileOp>(script.Op).Actions));
+        Assert.Equal("/EOF", write.Path);
+        Assert.Equal(0b111_101_101, write.Mode);
+        // Not expanded (BuildKit ignores the expand option here): the interpreter reads the text as written.
+        Assert.Equal("#!/usr/bin/env python3\nprint($X)\n", System.Text.Encoding.UTF8.GetString(write.Content));
+        Assert.IsType<ScratchOp>(Assert.Single(script.Inputs).Op);
+        Assert.Equal("[2/2] RUN <<EOF (#!/usr/bin/env python3...)", g.Output.Name);
+    }
+
+    [Fact]
+    public void Interpreter_heredoc_is_chomped_named_after_its_delimiter_and_keeps_other_mounts()
+    {
+        var op = Run("FROM alpine\nRUN --mount=type=cache,target=/c <<-SCRIPT\n\t#!/bin/busybox sh -e\n\techo hi\n\tSCRIPT\n");
+        Assert.Equal(["/dev/pipes/SCRIPT"], op.Args);
+        Assert.Equal(2, op.Mounts.Count);
+        Assert.Equal("/c", op.Mounts[0].Target);
+        Assert.Equal("/dev/pipes", op.Mounts[1].Target);
+    }
+
+    [Fact]
+    public void Interpreter_heredocs_with_different_scripts_have_different_definitions_through_their_input()
+    {
+        var a = Conv.Graph("FROM alpine\nRUN <<EOF\n#!/bin/sh\necho a\nEOF\n").Output;
+        var b = Conv.Graph("FROM alpine\nRUN <<EOF\n#!/bin/sh\necho b\nEOF\n").Output;
+        Assert.Equal(a.Op.CanonicalDefinition(), b.Op.CanonicalDefinition());
+        var scriptA = a.Inputs[1].Op.CanonicalDefinition();
+        Assert.NotEqual(scriptA, b.Inputs[1].Op.CanonicalDefinition());
+    }
+
+    [Fact]
+    public void A_heredoc_without_interpreter_line_in_exec_form_or_with_a_command_is_not_a_script_file()
+    {
+        Assert.Equal(["/bin/sh", "-c", "#x\necho\n"], Run("FROM alpine\nRUN <<EOF\n#x\necho\nEOF\n").Args);
+        Assert.Equal(["/bin/sh", "-c", "cat <<EOF\n#!/bin/sh\nEOF"], Run("FROM alpine\nRUN cat <<EOF\n#!/bin/sh\nEOF\n").Args);
     }
 
     [Fact]
