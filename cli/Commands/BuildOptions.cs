@@ -35,11 +35,16 @@ internal sealed class BuildOptions
     public readonly Option<string[]> CacheFrom = new("--cache-from") { Description = "External cache source: type=registry,ref=REPO:TAG | type=local,src=DIR[,tag=T] | REPO:TAG (an image with an inline cache works too); repeatable, tried in order", AllowMultipleArgumentsPerToken = false };
     public readonly Option<string[]> CacheTo = new("--cache-to") { Description = "Cache export: type=registry,ref=REPO:TAG | type=local,dest=DIR | type=inline, with [,mode=min|max][,compression=gzip|zstd|uncompressed][,cache-mounts=true][,ignore-error=true]; repeatable", AllowMultipleArgumentsPerToken = false };
     public readonly Option<long?> PidsLimit = new("--pids-limit") { Description = "Maximum number of processes of each RUN step" };
+    public readonly Option<string[]> BuildContexts = new("--build-context") { Description = "Additional build context NAME=VALUE (a directory, docker-image://REF, oci-layout://PATH[:TAG|@DIGEST], a git or tarball URL); replaces the stage or image NAME in FROM, COPY --from and RUN --mount from=; repeatable", AllowMultipleArgumentsPerToken = false };
+    public readonly Option<string[]> Allow = new("--allow") { Description = "Grant an entitlement: network.host (RUN --network=host), security.insecure (RUN --security=insecure); repeatable", AllowMultipleArgumentsPerToken = false };
+    public readonly Option<string?> Call = new("--call") { Description = "What to do with the Dockerfile: build (default), check, outline (build args, secrets, ssh the target uses) or targets (stages); add ,format=json for JSON" };
 
     public void AddTo(Command command)
     {
         command.Arguments.Add(Context);
         foreach (var option in new Option[] { File, Tags, BuildArgs, Target, NoCache, NoCacheFilter, Labels, Progress, Quiet, IidFile, MetadataFile, Outputs, OciMediaTypes, Runtime, Jobs, Platform, Check, Pull, Push, InsecureRegistries, Secrets, Ssh, Network, Memory, CpuQuota, Cpus, PidsLimit, CacheFrom, CacheTo })
+            command.Options.Add(option);
+        foreach (var option in new Option[] { BuildContexts, Allow, Call })
             command.Options.Add(option);
     }
 }
