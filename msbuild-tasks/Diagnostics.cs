@@ -25,8 +25,18 @@ public sealed record ContainerDiagnostic(string Code, string Title, string Help)
         "The csbuild root (CSBUILD_ROOT or ContainerCsbuildRoot; default $XDG_DATA_HOME/csbuild, /var/lib/csbuild as root) could not be opened.");
     public static readonly ContainerDiagnostic NotSupported = new("CSB008", "not supported",
         "The requested combination is not supported by this version of Csbuild.Containers; the message says what to use instead.");
+    public static readonly ContainerDiagnostic RuntimeIdentifierNotRestored = new("CSB009", "runtime identifier not restored",
+        "Each of ContainerRuntimeIdentifiers is published separately, which needs restore to have prepared it: list every one of them in the project's "
+        + "RuntimeIdentifiers (as for the .NET SDK's multi-architecture images).");
+    public static readonly ContainerDiagnostic RunStepsNeedRoot = new("CSB010", "Dockerfile RUN steps need root and runc",
+        "ContainerDockerfile builds without root and without a container runtime only while the Dockerfile has no RUN step. RUN steps execute in "
+        + "containers: publish as root with runc installed (apt-get install runc; ContainerOciRuntime names another runtime), or move the RUN work out of the Dockerfile.");
+    public static readonly ContainerDiagnostic DockerfileFailed = new("CSB011", "Dockerfile build failed",
+        "The ContainerDockerfile could not be built: the message gives the Dockerfile location or the failing step and its error.");
     public static readonly ContainerDiagnostic NoEntrypoint = new("CSB101", "image has no entrypoint",
         "ContainerAppCommandInstruction=None and the base image has no entrypoint or command: the container will not start anything.");
+    public static readonly ContainerDiagnostic DockerfileWarning = new("CSB102", "Dockerfile check warning",
+        "A build check of the ContainerDockerfile (the same checks as 'csbuild build --check' and BuildKit's) found something to fix.");
 }
 
 /// <summary>A failure the user can act on, carrying its diagnostic code; anything else is reported as an internal error.</summary>

@@ -82,4 +82,19 @@ public static class ContainerPropertyParser
         catch (OverflowException) { }
         throw new ContainerBuildException(ContainerDiagnostic.InvalidProperty, $"ContainerFileMode '{value}': expected octal permission bits such as 0644");
     }
+
+    /// <summary>ContainerBuildArg items: NAME with Value metadata, or NAME=VALUE in the item itself; names as ARG accepts them.</summary>
+    public static IReadOnlyDictionary<string, string> ParseBuildArgs(IEnumerable<(string ItemSpec, string Value)> items)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (spec, value) in items)
+        {
+            var (name, text) = value.Length == 0 && spec.IndexOf('=') is > 0 and var eq ? (spec[..eq], spec[(eq + 1)..]) : (spec.Trim(), value);
+            if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') || char.IsAsciiDigit(name[0]))
+                throw new ContainerBuildException(ContainerDiagnostic.InvalidProperty,
+                    $"ContainerBuildArg '{spec}': expected a build argument name (letters, digits, _) with Value metadata, or NAME=VALUE");
+            result[name] = text;
+        }
+        return result;
+    }
 }

@@ -90,4 +90,19 @@ public sealed record ContainerRequest
 
     /// <summary>Registries reachable over plain HTTP or with unverified TLS (loopback needs no entry).</summary>
     public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
+
+    /// <summary>
+    /// One platform of a multi-architecture publish (ContainerRuntimeIdentifiers): the image is stored in the csbuild
+    /// root and named TAG-RID there, but neither pushed nor archived; the image index that lists it is.
+    /// </summary>
+    public bool PlatformImageOnly { get; init; }
+
+    /// <summary>ContainerDockerfile: build this Dockerfile (full path) with the csbuild solver, the publish directory as its context.</summary>
+    public string? Dockerfile { get; init; }
+
+    /// <summary>ContainerBuildArg items: the Dockerfile's --build-arg values.</summary>
+    public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>ContainerOciRuntime: the OCI runtime for the Dockerfile's RUN steps (a path or a name on PATH); null means runc.</summary>
+    public string? OciRuntime { get; init; }
 }

@@ -27,4 +27,20 @@ public static class RuntimePlatform
         };
         return "linux/" + architecture;
     }
+
+    /// <summary>
+    /// The base image must be built for <paramref name="platform"/>: a single-platform base of another architecture
+    /// would give an image whose runtime cannot start (the SDK refuses it too). Multi-platform bases are resolved to the
+    /// right manifest when pulled, so this only trips on single-platform ones.
+    /// </summary>
+    /// <exception cref="ContainerBuildException">CSB005 naming both platforms.</exception>
+    public static void EnsureMatches(Csbuild.Oci.Model.ImageConfig baseConfig, string platform, string baseName)
+    {
+        var parts = platform.Split('/');
+        var variantMatches = parts.Length < 3 || baseConfig.Variant is null || baseConfig.Variant == parts[2];
+        if (baseConfig.Os == parts[0] && baseConfig.Architecture == parts[1] && variantMatches) return;
+        var actual = baseConfig.Variant is null ? $"{baseConfig.Os}/{baseConfig.Architecture}" : $"{baseConfig.Os}/{baseConfig.Architecture}/{baseConfig.Variant}";
+        throw new ContainerBuildException(ContainerDiagnostic.UnsupportedRuntime,
+            $"base image {baseName} is built for {actual}, not {platform}: use a multi-platform base image (an image index) or a base image for {platform}");
+    }
 }

@@ -47,6 +47,14 @@ public sealed class CreateContainerImage : MsBuildTask, ICancelableTask
     public string ProjectDirectory { get; set; } = "";
     public string CsbuildRoot { get; set; } = "";
     public string InsecureRegistries { get; set; } = "";
+    /// <summary>One platform of a ContainerRuntimeIdentifiers publish: stored as TAG-RID in the csbuild root only (the index is published).</summary>
+    public bool PlatformImageOnly { get; set; }
+    /// <summary>ContainerDockerfile: build this Dockerfile with the publish directory as its context instead of adding layers.</summary>
+    public string Dockerfile { get; set; } = "";
+    /// <summary>ContainerBuildArg items (Value metadata): the Dockerfile's build arguments.</summary>
+    public ITaskItem[] BuildArgs { get; set; } = [];
+    /// <summary>ContainerOciRuntime: the OCI runtime for the Dockerfile's RUN steps (runc when empty).</summary>
+    public string OciRuntime { get; set; } = "";
 
     [Output] public string GeneratedContainerManifest { get; private set; } = "";
     [Output] public string GeneratedContainerConfiguration { get; private set; } = "";
@@ -64,8 +72,10 @@ public sealed class CreateContainerImage : MsBuildTask, ICancelableTask
         try
         {
             var request = CreateRequest();
-            var builder = new ContainerImageBuilder(request, line => Log.LogMessage(MessageImportance.Normal, "csbuild: " + line));
-            var result = builder.BuildAsync(_cancel.Token).GetAwaiter().GetResult();
+            void Progress(string line) => Log.LogMessage(MessageImportance.Normal, "csbuild: " + line);
+            var result = request.Dockerfile is null
+                ? new ContainerImageBuilder(request, Progress).BuildAsync(_cancel.Token).GetAwaiter().GetResult()
+                : new DockerfileImageBuilder(request, Progress).BuildAsync(_cancel.Token).GetAwaiter().GetResult();
             GeneratedContainerManifest = Encoding.UTF8.GetString(result.ManifestJson);
             GeneratedContainerConfiguration = Encoding.UTF8.GetString(result.ConfigJson);
             GeneratedContainerDigest = result.Digest.ToString();
@@ -132,5 +142,9 @@ public sealed class CreateContainerImage : MsBuildTask, ICancelableTask
         IntermediateDirectory = Path.GetFullPath(IntermediateDirectory),
         CsbuildRoot = string.IsNullOrWhiteSpace(CsbuildRoot) ? Cache.CsbuildRoot.DefaultPath() : CsbuildRoot,
         InsecureRegistries = InsecureRegistries.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        PlatformImageOnly = PlatformImageOnly,
+        Dockerfile = string.IsNullOrWhiteSpace(Dockerfile) ? null : Path.GetFullPath(Dockerfile, string.IsNullOrEmpty(ProjectDirectory) ? Environment.CurrentDirectory : ProjectDirectory),
+        BuildArgs = ContainerPropertyParser.ParseBuildArgs(BuildArgs.Select(i => (i.ItemSpec, i.GetMetadata("Value")))),
+        OciRuntime = string.IsNullOrWhiteSpace(OciRuntime) ? null : OciRuntime.Trim(),
     };
 }

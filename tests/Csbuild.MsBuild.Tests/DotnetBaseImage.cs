@@ -16,7 +16,15 @@ public static class DotnetBaseImage
 {
     public const string DotnetRoot = "/usr/share/dotnet";
 
-    public static async Task<string> CreateAndPushAsync(RegistryFixture registry, string workDirectory, string repositoryAndTag)
+    public static Task<string> CreateAndPushAsync(RegistryFixture registry, string workDirectory, string repositoryAndTag) =>
+        CreateAndPushAsync(registry, workDirectory, repositoryAndTag, ["amd64"]);
+
+    /// <summary>
+    /// The same image for several architectures: one manifest per architecture, all on the same rootfs layer (this
+    /// machine's binaries: only the amd64 one can run here, the others exist to be selected), under one image index.
+    /// With a single architecture, a plain manifest.
+    /// </summary>
+    public static async Task<string> CreateAndPushAsync(RegistryFixture registry, string workDirectory, string repositoryAndTag, IReadOnlyList<string> architectures)
     {
         var rootfs = Path.Combine(workDirectory, "rootfs");
         BusyboxRootfs.Create(rootfs);
@@ -30,9 +38,26 @@ public static class DotnetBaseImage
             layer = LayerTarWriter.Write(rootfs, blob, new LayerWriteOptions { ClampTimestamp = DateTimeOffset.UnixEpoch });
             blob.Commit(layer.BlobDigest);
         }
+        var manifests = architectures.Select(architecture => StoreManifest(root, layer, architecture)).ToList();
+        var image = manifests[0];
+        if (architectures.Count > 1)
+        {
+            var indexBytes = OciJson.Serialize(new ImageIndex { Manifests = manifests });
+            image = new Descriptor { MediaType = MediaTypes.OciIndex, Digest = root.Content.Put(indexBytes).ToString(), Size = indexBytes.Length };
+        }
+        var name = registry.Reference(repositoryAndTag);
+        root.Images.Tag(name, image);
+        using var client = new RegistryClient(registry.CreateClientOptions());
+        await ImagePusher.PushAsync(root, name, ImageReference.Parse(name), client);
+        return name;
+    }
+
+    private static Descriptor StoreManifest(CsbuildRoot root, LayerWriteResult layer, string architecture)
+    {
         var config = new ImageConfig
         {
             Created = DateTimeOffset.UnixEpoch,
+            Architecture = architecture,
             Config = new ContainerConfig
             {
                 Env =
@@ -56,11 +81,11 @@ public static class DotnetBaseImage
         };
         var manifestBytes = OciJson.Serialize(manifest);
         var manifestDigest = root.Content.Put(manifestBytes);
-        var name = registry.Reference(repositoryAndTag);
-        root.Images.Tag(name, new Descriptor { MediaType = MediaTypes.OciManifest, Digest = manifestDigest.ToString(), Size = manifestBytes.Length });
-        using var client = new RegistryClient(registry.CreateClientOptions());
-        await ImagePusher.PushAsync(root, name, ImageReference.Parse(name), client);
-        return name;
+        return new Descriptor
+        {
+            MediaType = MediaTypes.OciManifest, Digest = manifestDigest.ToString(), Size = manifestBytes.Length,
+            Platform = new Platform { Os = "linux", Architecture = architecture },
+        };
     }
 
     private static void CopyDotnet(string rootfs)

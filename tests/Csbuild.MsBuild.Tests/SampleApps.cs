@@ -18,8 +18,11 @@ public static class SampleApps
         </configuration>
         """);
 
-    /// <summary>The console app; <paramref name="greeting"/> is the app's own line of code that tests change.</summary>
-    public static void WriteConsoleApp(string directory, string feed, string greeting = "hello from the app")
+    /// <summary>
+    /// The console app; <paramref name="greeting"/> is the app's own line of code that tests change;
+    /// <paramref name="extraProperties"/> is MSBuild XML added to the project's PropertyGroup.
+    /// </summary>
+    public static void WriteConsoleApp(string directory, string feed, string greeting = "hello from the app", string extraProperties = "")
     {
         WriteNuGetConfig(directory, feed);
         Write(directory, "lib/HelloLib.csproj", """
@@ -37,7 +40,7 @@ public static class SampleApps
                 public static string FromLibrary() => "hello from the library";
             }
             """);
-        Write(directory, ConsoleProject, """
+        Write(directory, ConsoleProject, $$"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
                 <OutputType>Exe</OutputType>
@@ -45,6 +48,7 @@ public static class SampleApps
                 <Nullable>enable</Nullable>
                 <ImplicitUsings>enable</ImplicitUsings>
                 <InvariantGlobalization>true</InvariantGlobalization>
+                {{extraProperties}}
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="Csbuild.Containers" Version="0.1.0" />
@@ -97,7 +101,19 @@ public static class SampleApps
             """);
     }
 
-    private static void Write(string directory, string relative, string content)
+    /// <summary>
+    /// Restores linux-x64 and linux-arm64 without their runtime and apphost packs (this machine's package feed has no
+    /// arm64 packs): framework-dependent, launched by `dotnet`, so only IL is published for each RID.
+    /// </summary>
+    public const string TwoRuntimeIdentifiers = """
+        <RuntimeIdentifiers>linux-x64;linux-arm64</RuntimeIdentifiers>
+        <SelfContained>false</SelfContained>
+        <UseAppHost>false</UseAppHost>
+        <EnableRuntimePackDownload>false</EnableRuntimePackDownload>
+        <EnableAppHostPackDownload>false</EnableAppHostPackDownload>
+        """;
+
+    public static void Write(string directory, string relative, string content)
     {
         var path = Path.Combine(directory, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);

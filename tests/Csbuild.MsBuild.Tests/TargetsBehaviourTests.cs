@@ -51,7 +51,12 @@ public sealed class TargetsBehaviourTests(PublishFixture fixture)
         Assert.Contains("error CSB002: cannot pull base image 127.0.0.1:1/nothing:1 for linux/amd64", unreachable.Stdout);
         Assert.Contains("DOTNET_CONTAINER_PULL_REGISTRY_UNAME", unreachable.Stdout);
 
+        // Each RID is published separately, which restore must have prepared: the project has no RuntimeIdentifiers.
         var multiArch = PublishExpectingFailure(dir, $"-p:ContainerBaseImage={fixture.BaseImage}", "-p:ContainerRuntimeIdentifiers=linux-x64%3Blinux-arm64");
-        Assert.Contains("error CSB008", multiArch.Stdout);
+        Assert.Contains("error CSB009: ContainerRuntimeIdentifiers: linux-x64;linux-arm64 not in the project's RuntimeIdentifiers", multiArch.Stdout);
+
+        // A single-platform base image of another architecture cannot serve an arm64 image.
+        var otherArchitecture = PublishExpectingFailure(dir, $"-p:ContainerBaseImage={fixture.BaseImage}", "-p:ContainerRuntimeIdentifier=linux-arm64");
+        Assert.Contains($"error CSB005: base image {fixture.BaseImage} is built for linux/amd64, not linux/arm64", otherArchitecture.Stdout);
     }
 }
