@@ -26,6 +26,7 @@ root.Subcommands.Add(CompletionCommand.Create(root));
 root.Subcommands.Add(HelpCommand.Create(root));
 root.Subcommands.Add(DuCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
+root.Subcommands.Add(CheckStoreCommand.Create());
 
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)

@@ -14,8 +14,11 @@ public sealed record LayerExtractOptions
     /// <summary>Character and block device entries are refused unless this is set (a base image may carry a /dev).</summary>
     public bool AllowDevices { get; init; }
 
-    /// <summary>Upper bound on the uncompressed tar size; beyond it extraction stops (decompression bombs).</summary>
-    public long MaxUncompressedBytes { get; init; } = 64L << 30;
+    /// <summary>
+    /// Upper bound on the uncompressed tar size; beyond it extraction stops (decompression bombs). Defaults to
+    /// <see cref="DecompressionLimit.Default"/> (64 GiB, or <c>CSBUILD_MAX_DECOMPRESSED_SIZE</c>).
+    /// </summary>
+    public long MaxUncompressedBytes { get; init; } = DecompressionLimit.Default;
 
     /// <summary>Upper bound on the number of tar entries (headers of files, directories, links, whiteouts).</summary>
     public int MaxEntries { get; init; } = 2_000_000;

@@ -16,7 +16,7 @@ namespace Csbuild.Solver.Ops;
 public static class ArchiveExtraction
 {
     private const int TarBlockSize = 512;
-    private const long MaxUncompressedBytes = 64L << 30;
+    private static long MaxUncompressedBytes => DecompressionLimit.Default; // CSBUILD_MAX_DECOMPRESSED_SIZE
 
     /// <summary>Whether BuildKit would unpack this file: its decompressed content starts with a valid tar header.</summary>
     public static bool IsArchive(string hostPath)
