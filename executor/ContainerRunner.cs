@@ -4,6 +4,7 @@ using System.Text.Json;
 using Csbuild.Executor.Native;
 using Csbuild.Executor.Snapshotters;
 using Csbuild.Executor.Spec;
+using Csbuild.Oci.Native;
 
 namespace Csbuild.Executor;
 
@@ -39,7 +40,7 @@ public sealed class ContainerRunner
     public async Task<ContainerResult> RunAsync(ContainerRequest request, IProgress<OutputLine>? output, CancellationToken ct)
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("RUN steps need Linux");
-        if (!Posix.IsRoot)
+        if (!Libc.IsRoot)
             throw new ExecutorException("RUN steps need root: run csbuild as root (for example with sudo); rootless execution is not supported");
         runtimePath ??= RuntimeLocator.Locate(options.RuntimePath);
         if (request.Args.Count == 0) throw new ExecutorException("a RUN step needs a command");

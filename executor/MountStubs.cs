@@ -1,4 +1,5 @@
 using Csbuild.Executor.Native;
+using Csbuild.Oci.Native;
 
 namespace Csbuild.Executor;
 
@@ -31,9 +32,9 @@ internal sealed class MountStubs
         foreach (var destination in destinations)
         {
             var path = RootfsPath.Resolve(rootfs, destination);
-            var status = Posix.LStat(path);
+            var status = Libc.TryStatNoFollow(path);
             if (status is not null) continue;
-            while (path.Length > rootfs.Length && (status = Posix.LStat(path)) is null)
+            while (path.Length > rootfs.Length && (status = Libc.TryStatNoFollow(path)) is null)
             {
                 missing.Add(path);
                 path = Path.GetDirectoryName(path)!;
@@ -43,7 +44,7 @@ internal sealed class MountStubs
             {
                 parents.TryAdd(path[(rootfs.Length + 1)..], existing);
                 path = Path.GetDirectoryName(path)!;
-                status = Posix.LStat(path);
+                status = Libc.TryStatNoFollow(path);
             }
         }
         return new MountStubs(rootfs,
@@ -56,7 +57,7 @@ internal sealed class MountStubs
     {
         foreach (var path in missing)
         {
-            var status = Posix.LStat(path);
+            var status = Libc.TryStatNoFollow(path);
             if (status is not { } stub) continue;
             if (stub.IsDirectory)
             {
@@ -78,9 +79,9 @@ internal sealed class MountStubs
         foreach (var (relativePath, before) in parents)
         {
             var path = Path.Combine(upperDir, relativePath);
-            if (Posix.LStat(path) is not { IsDirectory: true } after) continue;
+            if (Libc.TryStatNoFollow(path) is not { IsDirectory: true } after) continue;
             if (after.Uid != before.Uid || after.Gid != before.Gid || after.Mode != before.Mode) continue;
-            if (Posix.GetXattr(path, "trusted.overlay.opaque") is not null) continue;
+            if (Libc.GetXattr(path, "trusted.overlay.opaque") is not null) continue;
             if (Directory.EnumerateFileSystemEntries(path).Any()) continue;
             Directory.Delete(path);
         }

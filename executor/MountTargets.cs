@@ -1,4 +1,5 @@
 using Csbuild.Executor.Native;
+using Csbuild.Oci.Native;
 
 namespace Csbuild.Executor;
 
@@ -47,12 +48,12 @@ internal static class MountTargets
             var target = RootfsPath.Resolve(root, mount.Destination);
             if (IsInKernelFilesystem(root, target))
                 throw new ExecutorException($"mount target {mount.Destination} is inside /proc or /sys, which the runtime mounts over");
-            var wantsFile = mount.IsBind && Posix.LStat(mount.Source) is { IsDirectory: false };
+            var wantsFile = mount.IsBind && Libc.TryStatNoFollow(mount.Source) is { IsDirectory: false };
 
             var toCreate = new Stack<string>();
             for (var path = target; path.Length > root.Length; path = Path.GetDirectoryName(path)!)
             {
-                var status = Posix.LStat(path);
+                var status = Libc.TryStatNoFollow(path);
                 if (status is { IsDirectory: true }) break;
                 // The target itself may be a file (for a file bind); any existing parent must be a directory.
                 if (status is not null)

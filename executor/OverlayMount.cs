@@ -1,5 +1,6 @@
 using System.Text;
 using Csbuild.Executor.Native;
+using Csbuild.Oci.Native;
 using Csbuild.Executor.Snapshotters;
 
 namespace Csbuild.Executor;
@@ -45,7 +46,7 @@ public sealed class OverlayMount : IStepRootfs
     public static OverlayMount MountReadOnly(IReadOnlyList<string> lowerDirs, string target)
     {
         if (lowerDirs.Count < 2) throw new ArgumentException("a read-only overlay needs at least two lower dirs", nameof(lowerDirs));
-        return MountLowers(lowerDirs, target, Native.Mounts.MS_RDONLY, "");
+        return MountLowers(lowerDirs, target, Libc.MsRdonly, "");
     }
 
     private static OverlayMount MountLowers(IReadOnlyList<string> lowerDirs, string target, ulong flags, string otherOptions)
@@ -54,7 +55,7 @@ public sealed class OverlayMount : IStepRootfs
         var data = "lowerdir=" + string.Join(':', lowerDirs.Select(d => Escape(Path.GetFullPath(d)))) + otherOptions;
         if (Encoding.UTF8.GetByteCount(data) <= MountDataLimit)
         {
-            Mounts.Mount("overlay", target, "overlay", flags, data);
+            Libc.Mount("overlay", target, "overlay", flags, data);
             return new OverlayMount(target);
         }
 
@@ -67,7 +68,7 @@ public sealed class OverlayMount : IStepRootfs
             data = "lowerdir=" + string.Join(':', descriptors.Select(fd => "/proc/self/fd/" + fd)) + otherOptions;
             if (Encoding.UTF8.GetByteCount(data) > MountDataLimit)
                 throw new ExecutorException($"too many lower layers for one overlay mount ({lowerDirs.Count})");
-            Mounts.Mount("overlay", target, "overlay", flags, data);
+            Libc.Mount("overlay", target, "overlay", flags, data);
             return new OverlayMount(target);
         }
         finally

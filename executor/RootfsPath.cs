@@ -1,4 +1,5 @@
 using Csbuild.Executor.Native;
+using Csbuild.Oci.Native;
 
 namespace Csbuild.Executor;
 
@@ -37,8 +38,8 @@ internal static class RootfsPath
             }
 
             var candidate = Join(root, resolved) + "/" + component;
-            var status = Posix.LStat(candidate);
-            if (status is not { IsSymlink: true })
+            var status = Libc.TryStatNoFollow(candidate);
+            if (status is not { IsSymbolicLink: true })
             {
                 resolved.Add(component);
                 continue;

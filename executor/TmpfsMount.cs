@@ -1,4 +1,5 @@
 using Csbuild.Executor.Native;
+using Csbuild.Oci.Native;
 
 namespace Csbuild.Executor;
 
@@ -25,7 +26,7 @@ public sealed class TmpfsMount : IDisposable
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException();
         Directory.CreateDirectory(target);
         // Only root (who mounts it) may look inside: mode 0700.
-        Mounts.Mount("tmpfs", target, "tmpfs", Mounts.MS_NOSUID | Mounts.MS_NODEV, $"mode=0700,size={sizeBytes}");
+        Libc.Mount("tmpfs", target, "tmpfs", Libc.MsNosuid | Libc.MsNodev, $"mode=0700,size={sizeBytes}");
         return new TmpfsMount(target);
     }
 

@@ -1,4 +1,5 @@
 using Csbuild.Executor.Native;
+using Csbuild.Oci.Native;
 
 namespace Csbuild.Executor;
 
@@ -114,7 +115,7 @@ public static class UserResolver
     private static IEnumerable<string>? ReadImageFile(string rootfs, string containerPath)
     {
         var hostPath = RootfsPath.Resolve(rootfs, containerPath);
-        var status = Posix.LStat(hostPath);
+        var status = Libc.TryStatNoFollow(hostPath);
         if (status is not { IsRegularFile: true }) return null;
         return File.ReadLines(hostPath);
     }

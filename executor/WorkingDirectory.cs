@@ -1,4 +1,5 @@
 using Csbuild.Executor.Native;
+using Csbuild.Oci.Native;
 
 namespace Csbuild.Executor;
 
@@ -23,7 +24,7 @@ internal static class WorkingDirectory
         var toCreate = new Stack<string>();
         for (var path = target; path.Length > root.Length; path = Path.GetDirectoryName(path)!)
         {
-            var status = Posix.LStat(path);
+            var status = Libc.TryStatNoFollow(path);
             if (status is { IsDirectory: true }) break;
             if (status is not null)
                 throw new ExecutorException($"the working directory {workingDir} is not a directory in the image");
@@ -35,7 +36,7 @@ internal static class WorkingDirectory
         while (toCreate.TryPop(out var path))
         {
             Directory.CreateDirectory(path, mode);
-            Posix.LChown(path, user.Uid, user.Gid);
+            Libc.ChangeOwnerNoFollow(path, (int)user.Uid, (int)user.Gid);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Csbuild.Oci.Native;
 
 namespace Csbuild.Executor.Native;
@@ -7,14 +6,14 @@ namespace Csbuild.Executor.Native;
 /// lstat plus the inode change time (ctime), which oci's <see cref="FileStatus"/> leaves out. ctime cannot be set
 /// from user space, so it tells the native snapshotter which inodes a step touched.
 /// </summary>
-internal static unsafe partial class NodeStatus
+internal static unsafe class NodeStatus
 {
     private const uint StatxCtime = 0x80;
     // struct statx: stx_ctime (struct statx_timestamp { s64 tv_sec; u32 tv_nsec; }) sits at byte 96 on every architecture.
     private const int CtimeOffset = 96;
 
     /// <summary>Returns null when the path does not exist.</summary>
-    public static (Oci.Native.FileStatus Status, long ChangeTimeNanoseconds)? TryGet(string path)
+    public static (FileStatus Status, long ChangeTimeNanoseconds)? TryGet(string path)
     {
         StatxBuffer buffer;
         if (Libc.statx(Libc.AtFdCwd, path, Libc.AtSymlinkNoFollow, StatxBuffer.BasicStats | StatxCtime, &buffer) != 0)
@@ -25,26 +24,12 @@ internal static unsafe partial class NodeStatus
         }
         var raw = (byte*)&buffer;
         var ctime = *(long*)(raw + CtimeOffset) * 1_000_000_000L + *(uint*)(raw + CtimeOffset + 8);
-        var status = new Oci.Native.FileStatus(buffer.Mode, buffer.Uid, buffer.Gid, buffer.Nlink, buffer.Inode, (long)buffer.Size,
+        var status = new FileStatus(buffer.Mode, buffer.Uid, buffer.Gid, buffer.Nlink, buffer.Inode, (long)buffer.Size,
             buffer.MtimeSeconds, buffer.MtimeNanoseconds, buffer.DevMajor, buffer.DevMinor, buffer.RdevMajor, buffer.RdevMinor);
         return (status, ctime);
     }
 
-    public static (Oci.Native.FileStatus Status, long ChangeTimeNanoseconds) Get(string path) =>
+    public static (FileStatus Status, long ChangeTimeNanoseconds) Get(string path) =>
         TryGet(path) ?? throw Libc.Error(Errno.ENOENT, "statx", path);
 
-    /// <summary>overlayfs' superblock magic (OVERLAYFS_SUPER_MAGIC in linux/magic.h).</summary>
-    private const long OverlayfsMagic = 0x794c7630;
-
-    /// <summary>Whether <paramref name="path"/> lives on an overlayfs mount.</summary>
-    public static bool IsOnOverlayfs(string path)
-    {
-        // struct statfs starts with f_type (a long on 64-bit Linux); 120 bytes hold the whole struct.
-        long* buffer = stackalloc long[16];
-        if (statfs(path, buffer) != 0) throw Libc.LastError("statfs", path);
-        return buffer[0] == OverlayfsMagic;
-    }
-
-    [LibraryImport("libc", EntryPoint = "statfs", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int statfs(string path, long* buffer);
 }

@@ -1,7 +1,6 @@
 using Csbuild.Executor.Native;
 using Csbuild.Oci.Layers;
 using Csbuild.Oci.Native;
-using FileStatus = Csbuild.Oci.Native.FileStatus;
 
 namespace Csbuild.Executor.Snapshotters;
 
@@ -21,7 +20,7 @@ internal sealed class RootfsDiff(string rootfs, string upperDir, long touchedAft
     private static readonly byte[] OpaqueXattr = "trusted.overlay.opaque"u8.ToArray();
 
     private readonly NodeCopier copier = new();
-    private readonly bool ociWhiteouts = NodeStatus.IsOnOverlayfs(upperDir);
+    private readonly bool ociWhiteouts = Posix.IsOnOverlayfs(upperDir);
 
     public void Write(IReadOnlyList<string> lowerDirsTopFirst, CancellationToken ct = default) =>
         DiffOriginalDirectory("", LowerStack.Root(lowerDirsTopFirst), ct);

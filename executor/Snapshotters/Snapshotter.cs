@@ -58,7 +58,7 @@ public static class SnapshotterSelection
     private static bool Probe(string directory)
     {
         // overlayfs cannot take its upper dir from another overlayfs (the usual case inside a container).
-        if (NodeStatus.IsOnOverlayfs(directory)) return false;
+        if (Posix.IsOnOverlayfs(directory)) return false;
         var probe = Path.Combine(directory, ".overlay-probe-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)));
         string[] parts = ["lower", "upper", "work", "merged"];
         foreach (var part in parts) Directory.CreateDirectory(Path.Combine(probe, part));

@@ -1,4 +1,4 @@
-using Csbuild.Executor.Native;
+using Csbuild.Oci.Native;
 
 namespace Csbuild.Executor.Tests;
 
@@ -153,7 +153,7 @@ public sealed class MountTests(ContainerFixture fixture)
         using (TmpfsMount.Mount(target, 1024 * 1024))
         {
             Assert.Contains(File.ReadLines("/proc/self/mountinfo"), l => l.Contains(" " + target + " ", StringComparison.Ordinal) && l.Contains("tmpfs"));
-            Assert.Equal(0x1C0, (int)Posix.LStat(target)!.Value.Permissions); // 0700
+            Assert.Equal(0x1C0, (int)Libc.StatNoFollow(target).Permissions); // 0700
         }
         Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), l => l.Contains(target, StringComparison.Ordinal));
     }

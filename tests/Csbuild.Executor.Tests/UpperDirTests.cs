@@ -1,4 +1,4 @@
-using Csbuild.Executor.Native;
+using Csbuild.Oci.Native;
 
 namespace Csbuild.Executor.Tests;
 
@@ -24,10 +24,10 @@ public sealed class UpperDirTests(ContainerFixture fixture)
 
         foreach (var deleted in new[] { "bin/cat", "home/app" })
         {
-            var status = Posix.LStat(Path.Combine(run.Step.Upper, deleted));
-            Assert.True(status is { IsWhiteout: true }, $"{deleted} is not a 0:0 character device: {status}");
+            var status = Libc.TryStatNoFollow(Path.Combine(run.Step.Upper, deleted));
+            Assert.True(status is { IsOverlayWhiteout: true }, $"{deleted} is not a 0:0 character device: {status}");
         }
-        Assert.NotNull(Posix.LStat(Path.Combine(fixture.BaseLayer, "bin/cat"))); // the lower layer is untouched
+        Assert.NotNull(Libc.TryStatNoFollow(Path.Combine(fixture.BaseLayer, "bin/cat"))); // the lower layer is untouched
     }
 
     [Fact]
@@ -35,7 +35,7 @@ public sealed class UpperDirTests(ContainerFixture fixture)
     {
         var run = (await fixture.RunAsync("rm -r /home && mkdir /home && touch /home/new")).AssertSucceeded();
 
-        Assert.Equal("y", Posix.GetXattr(Path.Combine(run.Step.Upper, "home"), "trusted.overlay.opaque"));
+        Assert.Equal("y"u8.ToArray(), Libc.GetXattr(Path.Combine(run.Step.Upper, "home"), "trusted.overlay.opaque"));
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class UpperDirTests(ContainerFixture fixture)
         Assert.True(File.Exists(Path.Combine(run.Step.Upper, "etc/extra")));
         Assert.True(Directory.Exists(Path.Combine(run.Step.Upper, "data")));
         foreach (var path in RuntimeMountPoints)
-            Assert.Null(Posix.LStat(Path.Combine(run.Step.Upper, path)));
+            Assert.Null(Libc.TryStatNoFollow(Path.Combine(run.Step.Upper, path)));
     }
 
     [Fact]
