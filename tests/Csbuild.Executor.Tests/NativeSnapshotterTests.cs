@@ -182,6 +182,22 @@ public sealed class NativeSnapshotterTests(ContainerFixture fixture)
         Assert.Empty(fixture.LeftoverRuntimeState());
     }
 
+    [Fact]
+    public async Task CancelledNativeStepRemovesItsCopy()
+    {
+        var step = fixture.NewStep();
+        using var cts = new CancellationTokenSource();
+        var output = new CollectingProgress { OnLine = line => { if (line.Text == "started") cts.Cancel(); } };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            Runner(Snapshotter.Native).RunAsync(fixture.Request(step, "echo started; sleep 30"), output, cts.Token));
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(step.Work));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(step.Upper)); // a cancelled step's changes are not diffed
+        Assert.Empty(fixture.LeftoverMounts());
+        Assert.Empty(fixture.LeftoverRuntimeState());
+    }
+
     private async Task<StepRun> RunAsync(Snapshotter snapshotter, string script, IReadOnlyList<string> lowerDirs)
     {
         var step = fixture.NewStep();
