@@ -143,7 +143,8 @@ public sealed class BuildSolver
     public async Task<Cache.Metadata.CacheRecord?> RecordOfAsync(Vertex vertex, CancellationToken ct)
     {
         var key = await _keys.KeyOf(vertex, ct);
-        return _root.Database.FindRecord(key, touch: false);
+        // A step skipped below an imported hit has no local record; the imported cache knows its result.
+        return _root.Database.FindRecord(key, touch: false) ?? _options.CacheImport?.RecordOf(key);
     }
 
     private void Report(ProgressEvent e) => _progress.Report(e);

@@ -34,6 +34,11 @@ public sealed class ImportedCache(IReadOnlyList<LoadedCache> sources)
         return null;
     }
 
+    /// <summary>The record as metadata (chain ids, creation time) without making it local: for image history of steps a hit skipped.</summary>
+    public CacheRecord? RecordOf(string key) => Find(key) is { } found
+        ? new CacheRecord(key, found.Source.ChainIdOf(found.Entry.Layer), found.Source.ChainIdOf(found.Entry.Base), found.Entry.Created)
+        : null;
+
     /// <summary>Adds an imported record to the local metadata and registers where its blobs are; null when no source has the key.</summary>
     public CacheRecord? Materialize(CsbuildRoot root, string key, string description)
     {
