@@ -49,7 +49,8 @@ public sealed class HostileContextTests(BusyboxBase busybox, ITestOutputHelper o
             ("WORKDIR in /proc/self/cwd", "FROM busybox:latest\nWORKDIR /proc/self/cwd/x\nRUN true\n", true),
             ("RUN --mount target climbing with ..", $"FROM busybox:latest\nRUN --mount=type=tmpfs,target=/../../{outside}/m touch /{outside}/m/x\n", false),
             ("RUN --mount cache target through a planted symlink", "FROM planted:1\nRUN --mount=type=cache,target=/wd/cache touch /wd/cache/x\n", false),
-            ("RUN --mount bind target through a planted symlink", "FROM planted:1\nRUN --mount=type=bind,source=abs,target=/up/bound true\n", false),
+            ("RUN --mount bind target through a planted symlink", "FROM planted:1\nRUN --mount=type=bind,target=/up/bound test -f /up/bound/Dockerfile\n", false),
+            ("RUN --mount bind source a context symlink pointing outside", "FROM busybox:latest\nRUN --mount=type=bind,source=abs,target=/m cat /m\n", true),
             ("RUN --mount target in /proc/self/fd", "FROM busybox:latest\nRUN --mount=type=tmpfs,target=/proc/self/fd/5 true\n", true),
             ("RUN --mount bind source climbing out of the context", "FROM busybox:latest\nRUN --mount=type=bind,source=../outside.txt,target=/m cat /m\n", true),
         };

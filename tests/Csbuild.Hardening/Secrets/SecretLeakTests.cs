@@ -65,9 +65,11 @@ public sealed class SecretLeakTests(BusyboxBase busybox, ITestOutputHelper outpu
             """);
         var pulled = Csbuild("build FROM private image -o oci", ["build", "--progress=rawjson", "--pull", .. secrets, "-o", $"type=oci,dest={Path.Combine(outputs, "image.oci.tar")}", "-t", "second:1", dir.Combine("ctx2")]);
         Assert.True(pulled.ExitCode == 0, pulled.ToString());
-        Assert.True(Csbuild("push", "push", image).ExitCode == 0);
-        Assert.True(Csbuild("pull", "pull", image).ExitCode == 0);
-        Assert.True(Csbuild("save", "save", "-o", Path.Combine(outputs, "saved.tar"), "second:1").ExitCode == 0);
+        foreach (var (label, args) in new[] { ("push", new[] { "push", image }), ("pull", ["pull", image]), ("save", ["save", "-o", Path.Combine(outputs, "saved.tar"), image]) })
+        {
+            var result = Csbuild(label, args);
+            Assert.True(result.ExitCode == 0, $"{label}: {result}");
+        }
 
         dir.Write("ctx3/Dockerfile", """
             FROM busybox:latest
