@@ -17,7 +17,8 @@ public sealed class CreateContainerImage : MsBuildTask, ICancelableTask
     private readonly CancellationTokenSource _cancel = new();
 
     [Required] public string PublishDirectory { get; set; } = "";
-    [Required] public string BaseImage { get; set; } = "";
+    /// <summary>ContainerBaseImage; not used with a Dockerfile (its FROM lines name the base images).</summary>
+    public string BaseImage { get; set; } = "";
     [Required] public string Repository { get; set; } = "";
     [Required] public string IntermediateDirectory { get; set; } = "";
 

@@ -44,19 +44,19 @@ public sealed class TargetsBehaviourTests(PublishFixture fixture)
         SampleApps.WriteConsoleApp(dir.Path, fixture.Feed);
 
         var badOwner = PublishExpectingFailure(dir, $"-p:ContainerBaseImage={fixture.BaseImage}", "-p:ContainerFileOwner=app");
-        Assert.Contains("error CSB001: ContainerFileOwner 'app': expected numeric uid or uid:gid", badOwner.Stdout);
+        OutputAssert.Contains("error CSB001: ContainerFileOwner 'app': expected numeric uid or uid:gid", badOwner);
 
         // Port 1 on loopback refuses at once: the pull fails fast and says which image and what to check.
         var unreachable = PublishExpectingFailure(dir, "-p:ContainerBaseImage=127.0.0.1:1/nothing:1");
-        Assert.Contains("error CSB002: cannot pull base image 127.0.0.1:1/nothing:1 for linux/amd64", unreachable.Stdout);
-        Assert.Contains("DOTNET_CONTAINER_PULL_REGISTRY_UNAME", unreachable.Stdout);
+        OutputAssert.Contains("error CSB002: cannot pull base image 127.0.0.1:1/nothing:1 for linux/amd64", unreachable);
+        OutputAssert.Contains("DOTNET_CONTAINER_PULL_REGISTRY_UNAME", unreachable);
 
         // Each RID is published separately, which restore must have prepared: the project has no RuntimeIdentifiers.
         var multiArch = PublishExpectingFailure(dir, $"-p:ContainerBaseImage={fixture.BaseImage}", "-p:ContainerRuntimeIdentifiers=linux-x64%3Blinux-arm64");
-        Assert.Contains("error CSB009: ContainerRuntimeIdentifiers: linux-x64;linux-arm64 not in the project's RuntimeIdentifiers", multiArch.Stdout);
+        OutputAssert.Contains("error CSB009: ContainerRuntimeIdentifiers: linux-x64, linux-arm64 not in the project's RuntimeIdentifiers ('')", multiArch);
 
         // A single-platform base image of another architecture cannot serve an arm64 image.
         var otherArchitecture = PublishExpectingFailure(dir, $"-p:ContainerBaseImage={fixture.BaseImage}", "-p:ContainerRuntimeIdentifier=linux-arm64");
-        Assert.Contains($"error CSB005: base image {fixture.BaseImage} is built for linux/amd64, not linux/arm64", otherArchitecture.Stdout);
+        OutputAssert.Contains($"error CSB005: base image {fixture.BaseImage} is built for linux/amd64, not linux/arm64", otherArchitecture);
     }
 }
