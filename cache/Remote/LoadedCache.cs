@@ -12,7 +12,7 @@ public sealed class LoadedCache
     private readonly Dictionary<string, CacheRecordEntry> _records;
     private readonly string?[] _chainIds;
 
-    private LoadedCache(ICacheStore store, CacheConfig config)
+    internal LoadedCache(ICacheStore store, CacheConfig config)
     {
         Store = store;
         Config = config;
