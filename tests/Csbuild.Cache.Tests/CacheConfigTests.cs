@@ -57,6 +57,23 @@ public sealed class CacheConfigTests
         Assert.Null(imported.RecordOf(Digest.Of("other").ToString()));
     }
 
+    [Fact]
+    public void AKeyMissingFromOneImportedCache_FallsThroughToTheNext()
+    {
+        var onlyInSecond = Digest.Of("builder step").ToString();
+        var inBoth = Digest.Of("final step").ToString();
+        var (first, _) = CacheExporter.BuildConfig([new ExportRecord(inBoth, [Layer(Base), Layer(Run)], 1, Time)], []);
+        var (second, _) = CacheExporter.BuildConfig(
+            [new ExportRecord(inBoth, [Layer(Base), Layer(Copy)], 1, Time), new ExportRecord(onlyInSecond, [Layer(Base), Layer(Copy)], 1, Time.AddHours(1))], []);
+        var firstCache = new LoadedCache(new LocalCacheStore("/nonexistent/first", "latest"), first);
+        var secondCache = new LoadedCache(new LocalCacheStore("/nonexistent/second", "latest"), second);
+        var imported = new ImportedCache([firstCache, secondCache]);
+
+        Assert.Same(firstCache, imported.Find(inBoth)!.Source);   // the first source that has a key answers it
+        Assert.Same(secondCache, imported.Find(onlyInSecond)!.Source);
+        Assert.Equal(Time.AddHours(1), imported.RecordOf(onlyInSecond)!.Created);
+    }
+
     [Theory]
     [InlineData("""{"version":2,"layers":[],"records":[]}""", "version 2 is not supported")]
     [InlineData("""{"version":1,"layers":[{"blob":{"mediaType":"m","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":1},"diffID":"sha256:0000000000000000000000000000000000000000000000000000000000000000","parent":0}],"records":[]}""", "parents must come earlier")]
