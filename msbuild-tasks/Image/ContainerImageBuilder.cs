@@ -40,8 +40,10 @@ public sealed class ContainerImageBuilder(ContainerRequest request, Action<strin
         var names = Names();
         var requestedFormat = _outputs.RequestedFormat();
 
-        using var root = OpenRoot(request);
         var clock = Stopwatch.StartNew();
+        using var root = OpenRoot(request);
+        log($"csbuild root {root.Path} opened in {clock.ElapsedMilliseconds} ms");
+        clock.Restart();
         var (baseDescriptor, baseName) = await ResolveBaseAsync(root, baseReference, platform, cancellationToken).ConfigureAwait(false);
         var baseDigest = Digest.Parse(baseDescriptor.Digest);
         var baseManifest = root.Images.ReadManifest(baseDigest);

@@ -70,13 +70,14 @@ public sealed class CreateContainerImage : MsBuildTask, ICancelableTask
 
     public override bool Execute()
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             var request = CreateRequest();
             void Progress(string line) => Log.LogMessage(MessageImportance.Normal, "csbuild: " + line);
             var result = request.Dockerfile is null
                 ? new ContainerImageBuilder(request, Progress).BuildAsync(_cancel.Token).GetAwaiter().GetResult()
-                : new DockerfileImageBuilder(request, Progress).BuildAsync(_cancel.Token).GetAwaiter().GetResult();
+                : BuildFromDockerfile(request, Progress);
             GeneratedContainerManifest = Encoding.UTF8.GetString(result.ManifestJson);
             GeneratedContainerConfiguration = Encoding.UTF8.GetString(result.ConfigJson);
             GeneratedContainerDigest = result.Digest.ToString();
@@ -95,6 +96,7 @@ public sealed class CreateContainerImage : MsBuildTask, ICancelableTask
             foreach (var (diagnostic, message) in result.Warnings)
                 Log.LogWarning("Containers", diagnostic.Code, null, diagnostic.HelpLink, null, 0, 0, 0, 0, $"{message} ({diagnostic.Help})");
             Log.LogMessage(MessageImportance.High, $"Csbuild.Containers: built image {string.Join(", ", result.Names)} ({result.Digest})");
+            Log.LogMessage(MessageImportance.Normal, $"csbuild: done in {clock.ElapsedMilliseconds} ms");
             return true;
         }
         catch (ContainerBuildException e)
@@ -107,6 +109,11 @@ public sealed class CreateContainerImage : MsBuildTask, ICancelableTask
         }
         return false;
     }
+
+    // Kept out of Execute, so the frontend's assemblies (and Sprache) load only for a Dockerfile build.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private ContainerResult BuildFromDockerfile(ContainerRequest request, Action<string> progress) =>
+        new DockerfileImageBuilder(request, progress).BuildAsync(_cancel.Token).GetAwaiter().GetResult();
 
     private void LogError(ContainerDiagnostic diagnostic, string message) =>
         Log.LogError(subcategory: "Containers", errorCode: diagnostic.Code, helpKeyword: null, helpLink: diagnostic.HelpLink, file: null,
