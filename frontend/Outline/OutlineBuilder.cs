@@ -22,8 +22,13 @@ internal static class OutlineBuilder
         var usedGlobals = new HashSet<string>(StringComparer.Ordinal);
         foreach (var stage in order)
         {
-            foreach (var name in ctx.Model.GlobalArgs.SelectMany(a => a.Args).Select(a => a.Name))
-                if (Mentions(stage.From.BaseName, name) || (stage.From.Platform is { } p && Mentions(p, name))) usedGlobals.Add(name);
+            foreach (var text in new[] { stage.From.BaseName, stage.From.Platform })
+            {
+                if (text is null) continue;
+                var used = ctx.ExpandWithMatches(stage.From, text, ctx.Args.LookupGlobal);
+                usedGlobals.UnionWith(used.Matched);
+                usedGlobals.UnionWith(used.Unmatched); // declared without a value: still a parameter of the build
+            }
             if (bases[stage.Index].ReplacesStage) continue;
             foreach (var arg in stage.Commands.OfType<ArgInstruction>())
                 foreach (var decl in arg.Args) usedGlobals.Add(decl.Name);
@@ -79,9 +84,6 @@ internal static class OutlineBuilder
             if (line.StartsWith(name + " ", StringComparison.Ordinal)) return line[(name.Length + 1)..];
         return null;
     }
-
-    private static bool Mentions(string text, string name) =>
-        text.Contains("$" + name, StringComparison.Ordinal) || text.Contains("${" + name, StringComparison.Ordinal);
 
     private static void Add(List<OutlineSecret> list, string? name, bool required, int line)
     {

@@ -60,6 +60,14 @@ public class OutlineTests
     }
 
     [Fact]
+    public void A_global_arg_counts_only_when_a_needed_from_uses_it_by_its_exact_name()
+    {
+        var outline = DockerfileFrontend.Outline(Conv.Request("ARG A=1\nARG AB=2\nARG UNSET\nFROM alpine:${AB}-$UNSET\n"));
+        Assert.Equal(["AB", "UNSET"], outline.Args.Select(a => a.Name));
+        Assert.Null(outline.Args[1].Value);
+    }
+
+    [Fact]
     public void A_comment_not_starting_with_the_name_is_no_description()
     {
         var targets = DockerfileFrontend.Targets("# the build stage\nFROM alpine AS build\n");
