@@ -92,7 +92,10 @@ public sealed partial class CacheExportTests(BusyboxStoreFixture busybox, CacheE
         var rootA = NewEmptyRunner(dir, "runner-a");
         var min = dir.Combine("cache-min");
         var max = dir.Combine("cache-max");
-        Build(rootA, WriteContext(dir, "ctx-a"), "-t", "app:1", $"--cache-to=type=local,dest={min}", $"--cache-to=type=local,dest={max},mode=max");
+        var zstd = dir.Combine("cache-zstd");
+        Build(rootA, WriteContext(dir, "ctx-a"), "-t", "app:1", $"--cache-to=type=local,dest={min}", $"--cache-to=type=local,dest={max},mode=max",
+            $"--cache-to=type=local,dest={zstd},mode=max,compression=zstd");
+        Assert.All(ManifestOf(zstd)["layers"]!.AsArray(), l => Assert.Equal("application/vnd.oci.image.layer.v1.tar+zstd", (string)l!["mediaType"]!));
 
         Assert.Equal(5, CacheConfigOf(max)["records"]!.AsArray().Count); // every step of both stages…
         Assert.Equal(3, CacheConfigOf(min)["records"]!.AsArray().Count); // …or only the final stage's
@@ -101,7 +104,7 @@ public sealed partial class CacheExportTests(BusyboxStoreFixture busybox, CacheE
         Assert.True(skopeo.ExitCode == 0, skopeo.ToString());
         Assert.Contains("application/vnd.csbuild.cache.v1", skopeo.Stdout);
 
-        foreach (var (source, name) in new[] { (min, "runner-min"), (max, "runner-max") })
+        foreach (var (source, name) in new[] { (min, "runner-min"), (max, "runner-max"), (zstd, "runner-zstd") })
         {
             var runner = NewEmptyRunner(dir, name);
             var built = Build(runner, WriteContext(dir, "ctx-" + name), "-t", "app:1", $"--cache-from=type=local,src={source}");
