@@ -114,6 +114,14 @@ internal sealed class PreparedContext : IDisposable
             }
             StaleFiles.DeleteTree(Path.Combine(checkout, ".git"));
             var context = subdirectory.Length == 0 ? checkout : Path.Combine(checkout, subdirectory);
+            // A repository may hold symlinks: the subdirectory must be a real directory inside the checkout, never a way out.
+            var walked = checkout;
+            foreach (var part in subdirectory.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            {
+                walked = Path.Combine(walked, part);
+                if (new DirectoryInfo(walked) is { Exists: true, LinkTarget: not null })
+                    throw new CliException($"unable to prepare context: \"{subdirectory}\" in {HttpDownloader.Redacted(remote)} goes through a symbolic link", ExitCodes.BuildFailed);
+            }
             if (!System.IO.Directory.Exists(context))
                 throw new CliException($"unable to prepare context: directory \"{subdirectory}\" not found in {HttpDownloader.Redacted(remote)}", ExitCodes.BuildFailed);
             return new PreparedContext(context, temporary, null, isRemote: true);

@@ -105,6 +105,15 @@ public sealed class ContextSourceTests(BusyboxStoreFixture busybox)
         var missing = CsbuildProgram.Run(root, "build", $"file://{bare}#v1:nowhere");
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("directory \"nowhere\" not found", missing.Stderr);
+
+        // A committed symlink can't make the subdirectory a host directory.
+        File.CreateSymbolicLink(Path.Combine(work, "escape"), "/etc");
+        Git("add", "escape");
+        Git("commit", "-q", "-m", "link");
+        Assert.Equal(0, ProcessRunner.Run("git", ["push", "-q", bare, "HEAD:refs/heads/linked"], workingDirectory: work).ExitCode);
+        var escape = CsbuildProgram.Run(root, "build", $"file://{bare}#linked:escape");
+        Assert.Equal(1, escape.ExitCode);
+        Assert.Contains("goes through a symbolic link", escape.Stderr);
     }
 
     [Fact]
