@@ -19,6 +19,28 @@ public sealed partial class RegistryClient
     /// </summary>
     public async Task<ManifestResponse> GetManifestAsync(ImageReference reference, CancellationToken cancellationToken = default)
     {
+        // A connection that breaks while the body is read is retried like one that breaks before the answer.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await GetManifestOnceAsync(reference, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BrokenManifestReadException broken)
+            {
+                if (!_options.Retry.CanRetry(attempt)) throw broken.Error;
+                await Task.Delay(_options.Retry.GetDelay(attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private sealed class BrokenManifestReadException(RegistryException error) : Exception(error.Message, error)
+    {
+        public RegistryException Error { get; } = error;
+    }
+
+    private async Task<ManifestResponse> GetManifestOnceAsync(ImageReference reference, CancellationToken cancellationToken)
+    {
         var request = new RegistryRequest
         {
             Registry = reference.Registry,
@@ -43,7 +65,8 @@ public sealed partial class RegistryClient
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
-            throw new RegistryException(request.Registry, request.Repository, $"{request.Operation} failed: connection broke: {e.Message}", inner: e);
+            throw new BrokenManifestReadException(
+                new RegistryException(request.Registry, request.Repository, $"{request.Operation} failed: connection broke: {e.Message}", inner: e));
         }
         if (content.Length > _options.MaxManifestSize)
             throw Fail(request, $"manifest is more than the {_options.MaxManifestSize} bytes allowed");

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.Text.Json.Nodes;
+using Csbuild.Hardening.Support;
+using Csbuild.TestSupport;
+using Xunit.Abstractions;
+
+namespace Csbuild.Hardening.Faults;
+
+/// <summary>
+/// Issue 11, item 4: csbuild killed with SIGKILL at random moments of a build, an export and a push (20 kills
+/// that landed). After each kill the next run succeeds and produces exactly the image the root built before any kill
+/// (same manifest digest, thanks to SOURCE_DATE_EPOCH); at the end no mount is left and check-store is clean.
+/// </summary>
+[Collection("csbuild")]
+public sealed class KillTests(BusyboxBase busybox, ITestOutputHelper output)
+{
+    private const int BuildKills = 8, ExportKills = 6, PushKills = 6;
+
+    private static readonly Dictionary<string, string?> Reproducible = new() { ["SOURCE_DATE_EPOCH"] = "1700000000" };
+
+    [Fact]
+    public void TwentySigkills_DuringBuildExportAndPush_LeaveARootThatBuildsTheCleanImage()
+    {
+        using var registry = RegistryFixture.Start(new RegistryFixtureOptions());
+        using var dir = new TempDirectory("csbuild-kill");
+        var random = new Random(1111);
+        var ctx = dir.Combine("ctx");
+        dir.Write("ctx/Dockerfile", """
+            FROM busybox:latest
+            COPY payload.bin /payload.bin
+            RUN head -c 1000000 /payload.bin | sha256sum > /payload.sum && echo ran > /ran
+            RUN echo done > /done
+            """);
+        var payload = new byte[24 << 20];
+        random.NextBytes(payload);
+        File.WriteAllBytes(Path.Combine(ctx, "payload.bin"), payload);
+
+        // The reference: the first build of the root, before any kill (the base image's import is part of the
+        // image, so the reference must share it); every killed build below runs with --no-cache.
+        var root = busybox.NewRoot(dir);
+        var expected = BuildDigest(root, dir, ctx);
+        var expectedOci = ExportDigest(root, dir.Combine("clean.oci.tar"), ctx);
+        int kills = 0, attempts = 0;
+
+        kills += KillRepeatedly("build", BuildKills, random, 300, 3500, ref attempts,
+            () => CsbuildProgram.Start(root, Reproducible, "build", "--no-cache", "--progress=plain", "-t", "app:1", ctx),
+            () => Assert.Equal(expected, BuildDigest(root, dir, ctx)));
+
+        var ociOut = dir.Combine("out.oci.tar");
+        kills += KillRepeatedly("export", ExportKills, random, 200, 1500, ref attempts,
+            () => CsbuildProgram.Start(root, Reproducible, "build", "--progress=plain", "-o", $"type=oci,dest={ociOut}", ctx),
+            () => Assert.Equal(expectedOci, ExportDigest(root, ociOut, ctx)));
+
+        var remote = registry.Reference("killed/app:1");
+        Assert.Equal(0, CsbuildProgram.Run(root, "tag", "app:1", remote).ExitCode);
+        kills += KillRepeatedly("push", PushKills, random, 150, 1200, ref attempts,
+            () => CsbuildProgram.Start(root, null, "push", remote),
+            () =>
+            {
+                var push = CsbuildProgram.Run(root, "push", remote);
+                Assert.True(push.ExitCode == 0, push.ToString());
+                var inspect = ProcessRunner.Run("skopeo", "inspect", "--tls-verify=false", "docker://" + remote);
+                Assert.True(inspect.ExitCode == 0, inspect.ToString());
+                Assert.Equal(expected, JsonNode.Parse(inspect.Stdout)!["Digest"]!.GetValue<string>());
+            });
+
+        Assert.Equal(BuildKills + ExportKills + PushKills, kills);
+        Assert.Empty(RootInspector.MountsUnder(root));
+        var check = CsbuildProgram.Run(root, "check-store");
+        Assert.True(check.ExitCode == 0, check.ToString());
+        output.WriteLine($"{kills} kills landed in {attempts} attempts");
+        Figures.Record("SIGKILLs injected (build, export, push)", kills);
+    }
+
+    /// <summary>Starts the operation and SIGKILLs it after a random delay until <paramref name="wanted"/> kills landed mid-run; verifies after each.</summary>
+    private int KillRepeatedly(string what, int wanted, Random random, int minMs, int maxMs, ref int attempts, Func<RunningCsbuild> start, Action verify)
+    {
+        int landed = 0;
+        while (landed < wanted)
+        {
+            Assert.True(++attempts <= 3 * (BuildKills + ExportKills + PushKills), $"too many {what} runs finished before the kill");
+            var delay = random.Next(minMs, maxMs);
+            using var run = start();
+            var clock = Stopwatch.StartNew();
+            while (clock.ElapsedMilliseconds < delay && !run.Process.HasExited) Thread.Sleep(10);
+            if (run.KillNow())
+            {
+                landed++;
+                output.WriteLine($"{what}: killed after {delay} ms");
+            }
+            else
+            {
+                Assert.True(run.Process.ExitCode == 0, $"{what} failed before it was killed:\n{run.Output}");
+                maxMs = Math.Max(minMs + 50, (minMs + maxMs) / 2); // it finished first: aim earlier
+            }
+            verify();
+        }
+        return landed;
+    }
+
+    private static string BuildDigest(string root, TempDirectory dir, string ctx)
+    {
+        var iid = dir.Combine("iid-" + Guid.NewGuid().ToString("N")[..6]);
+        var build = CsbuildProgram.Run(root, Reproducible, "build", "--progress=plain", "-t", "app:1", "--iidfile", iid, ctx);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        return File.ReadAllText(iid).Trim();
+    }
+
+    /// <summary>Exports to an OCI archive and returns the manifest digest its index.json names.</summary>
+    private static string ExportDigest(string root, string destination, string ctx)
+    {
+        var build = CsbuildProgram.Run(root, Reproducible, "build", "--progress=plain", "-o", $"type=oci,dest={destination}", ctx);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        using var reader = new TarReader(File.OpenRead(destination));
+        while (reader.GetNextEntry() is { } entry)
+            if (entry.Name.TrimStart('.', '/') == "index.json")
+                return JsonNode.Parse(entry.DataStream!)!["manifests"]![0]!["digest"]!.GetValue<string>();
+        throw new InvalidDataException("the OCI archive has no index.json");
+    }
+}
