@@ -34,6 +34,7 @@ public sealed class NativeSnapshotterTests(ContainerFixture fixture)
         { "hardlink", "ln /etc/passwd /etc/passwd.hard; echo a > /a; ln /a /b; mkdir /d; ln /a /d/c" },
         { "rename dir", "mv /home/app /home/renamed" },
         { "device and fifo", "mknod /dev-null c 1 3; mkfifo /pipe" },
+        { "same size and mtime", "touch -r /etc/group /ref; printf x | dd of=/etc/group conv=notrunc 2>/dev/null; touch -r /ref /etc/group" },
         { "nothing", "true" },
     };
 
