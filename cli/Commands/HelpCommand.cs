@@ -51,8 +51,14 @@ internal static class HelpCommand
                 csbuild build - build an image from a Dockerfile
 
             SYNOPSIS
-                csbuild [build] [-t NAME[:TAG]]... [-f DOCKERFILE] [--build-arg K=V]... [--target STAGE]
-                        [--no-cache] [--progress auto|tty|plain|rawjson|quiet] [--push] PATH
+                csbuild [build] [-t NAME[:TAG]]... [-f DOCKERFILE|-] [--build-arg K=V]... [--target STAGE]
+                        [--build-context NAME=DIR|docker-image://REF|oci-layout://PATH]... [--allow ENTITLEMENT]
+                        [--call build|check|outline|targets] [--cache-from SPEC]... [--cache-to SPEC]...
+                        [--no-cache] [--progress auto|tty|plain|rawjson|quiet] [--push] PATH|URL|-
+
+                PATH is a directory; URL a git repository (https://…/repo.git#ref:subdir, git@…) or a tarball;
+                - reads a tar context (or a lone Dockerfile) from standard input. csbuild build --help lists
+                every flag.
 
             DESCRIPTION
                 Reads the Dockerfile (PATH/Dockerfile unless -f says otherwise) and the build context PATH
@@ -97,6 +103,17 @@ internal static class HelpCommand
                 --no-cache                   run every step, record the results anew
                 --no-cache-filter STAGE      the same for the named stages only
                 --pull                       look for a newer base image even when one is stored
+
+            SHARED CACHE (CI runners)
+                --cache-to type=registry,ref=REPO:TAG[,mode=min|max][,compression=gzip|zstd|uncompressed]
+                           type=local,dest=DIR[,tag=T]     type=inline (records in the image's own config)
+                           [,cache-mounts=true] also exports RUN --mount=type=cache directories
+                           [,ignore-error=true] a failed export warns instead of failing the build
+                --cache-from type=registry,ref=REPO:TAG | type=local,src=DIR | REPO:TAG (an image with an
+                           inline cache works too); several are tried in order. A missing or corrupt cache
+                           is a warning, never a failed build. Layers are downloaded only when a step or the
+                           image needs them. mode=min: the final stage's steps; mode=max: every step.
+                See docs/cache-format.md and docs/ci.md.
 
             STORAGE
                 Everything lives under one root directory: --root, else $CSBUILD_ROOT, else the config
