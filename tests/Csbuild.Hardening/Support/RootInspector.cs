@@ -39,7 +39,16 @@ public static class RootInspector
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
-        using var reader = command.ExecuteReader();
+        SqliteDataReader reader;
+        try
+        {
+            reader = command.ExecuteReader();
+        }
+        catch (SqliteException e) when (e.Message.Contains("no such table", StringComparison.Ordinal))
+        {
+            return []; // created on first use (e.g. blob_conversions)
+        }
+        using var _ = reader;
         var values = new List<string>();
         while (reader.Read()) values.Add(reader.IsDBNull(0) ? "" : reader.GetValue(0).ToString()!);
         return values;
