@@ -9,7 +9,8 @@ namespace Csbuild.Hardening.Secrets;
 
 /// <summary>
 /// Issue 11, item 3: build secrets (file and environment) and registry credentials go through login, builds with
-/// plain and rawjson progress, a push, a pull, oci and tar outputs, metadata files and a failing step; then every
+/// plain and rawjson progress, a push, a pull, oci and tar outputs, cache exports (registry mode=max with cache mounts,
+/// a directory, inline) and a cache import, metadata files and a failing step; then every
 /// byte csbuild wrote (the root, the outputs, the registry's storage, all output and error text, with gzip/zstd
 /// blobs and tar members read decompressed) is scanned for the sentinel values. None may appear.
 /// </summary>
@@ -48,11 +49,24 @@ public sealed class SecretLeakTests(BusyboxBase busybox, ITestOutputHelper outpu
             FROM busybox:latest
             RUN --mount=type=secret,id=tok --mount=type=secret,id=envtok,env=TOKEN \
                 sha256sum /run/secrets/tok | cut -d' ' -f1 > /tok.sum && printf %s "$TOKEN" | sha256sum | cut -d' ' -f1 > /env.sum
-            RUN echo built > /built
+            RUN --mount=type=cache,target=/cache echo warm > /cache/warm && echo built > /built
             """);
         var image = registry.Reference("secret/app:1");
-        var push = Csbuild("build --push", ["build", "--progress=plain", .. secrets, "-t", image, "--push", "--metadata-file", Path.Combine(outputs, "meta.json"), dir.Combine("ctx")]);
+        var cacheRef = registry.Reference("secret/app:buildcache");
+        string[] cacheTo = ["--cache-to", $"type=registry,ref={cacheRef},mode=max,cache-mounts=true",
+            "--cache-to", $"type=local,dest={Path.Combine(outputs, "cache")},mode=max,cache-mounts=true", "--cache-to", "type=inline"];
+        var push = Csbuild("build --push --cache-to", ["build", "--progress=plain", .. secrets, .. cacheTo, "-t", image, "--push",
+            "--metadata-file", Path.Combine(outputs, "meta.json"), dir.Combine("ctx")]);
         Assert.True(push.ExitCode == 0, push.ToString());
+        Assert.Contains("exporting cache to", push.Stderr);
+
+        // An empty root imports that cache (registry and directory) and hits every step.
+        var importRoot = busybox.NewRoot(dir, dir.Combine("import-root"));
+        var imported = CsbuildProgram.Run(importRoot, env, ["build", "--progress=plain", .. secrets, "--cache-from", $"type=registry,ref={cacheRef}",
+            "--cache-from", $"type=local,src={Path.Combine(outputs, "cache")}", dir.Combine("ctx")]);
+        texts.Add(("build --cache-from", imported));
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        Assert.Contains("CACHED", imported.Stdout + imported.Stderr);
 
         var tar = Csbuild("build -o tar", ["build", "--progress=rawjson", .. secrets, "-o", $"type=tar,dest={Path.Combine(outputs, "fs.tar")}", dir.Combine("ctx")]);
         Assert.True(tar.ExitCode == 0, tar.ToString());
@@ -85,6 +99,7 @@ public sealed class SecretLeakTests(BusyboxBase busybox, ITestOutputHelper outpu
         var basicAuth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{password}"));
         var scanner = new LeakScanner([secret, envSecret, password, basicAuth, Convert.ToBase64String(Encoding.UTF8.GetBytes(secret))]);
         scanner.ScanDirectory(root);
+        scanner.ScanDirectory(importRoot);
         scanner.ScanDirectory(outputs);
         scanner.ScanDirectory(registry.StorageDirectory);
         foreach (var (label, result) in texts)
