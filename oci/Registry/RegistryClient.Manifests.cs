@@ -83,6 +83,31 @@ public sealed partial class RegistryClient
     }
 
     /// <summary>
+    /// The digest the registry holds under a tag or digest (<c>HEAD</c>, nothing downloaded); null when it has no such
+    /// manifest or does not say (no <c>Docker-Content-Digest</c>). Asks with push scope, as callers are about to push.
+    /// </summary>
+    public async Task<Digest?> HeadManifestDigestAsync(ImageReference reference, CancellationToken cancellationToken = default)
+    {
+        var request = new RegistryRequest
+        {
+            Registry = reference.Registry,
+            Repository = reference.Repository,
+            Operation = $"check manifest {reference.ManifestReference}",
+            Method = HttpMethod.Head,
+            Target = $"/v2/{reference.Repository}/manifests/{reference.ManifestReference}",
+            Scopes = RegistryRequest.PushScope(reference.Repository),
+            Configure = m =>
+            {
+                foreach (var type in ManifestAcceptTypes) m.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
+            },
+        };
+        using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await EnsureSuccessAsync(request, response, cancellationToken).ConfigureAwait(false);
+        return ParseDigestHeader(response.Headers);
+    }
+
+    /// <summary>
     /// Uploads a manifest under the reference's tag (or, without a tag, its digest). All blobs it names must already be
     /// in the repository. Returns the manifest's digest.
     /// </summary>

@@ -50,6 +50,8 @@ public static class ImagePusher
         // Blobs the registry already holds in the image's source repository can be linked instead of uploaded.
         var mountFrom = ImageReference.TryParse(record.Name, out var source) && source.Registry == destination.Registry ? source.Repository : null;
         var counts = new TransferCounts();
+        if (await AlreadyPushedAsync(root, content, mediaType, destination, client, progress, counts, cancellationToken).ConfigureAwait(false))
+            return new PushResult(new Descriptor { MediaType = mediaType, Digest = Digest.Of(content).ToString(), Size = content.Length }, 0, counts.Skipped);
 
         if (MediaTypes.IsIndex(mediaType))
         {
@@ -83,6 +85,51 @@ public static class ImagePusher
         var pushed = await client.PutManifestAsync(destination, content, mediaType, cancellationToken).ConfigureAwait(false);
         var descriptor = new Descriptor { MediaType = mediaType, Digest = pushed.ToString(), Size = content.Length };
         return new PushResult(descriptor, counts.Uploaded, counts.Skipped);
+    }
+
+    /// <summary>
+    /// An unchanged push costs one request: when the destination already names this exact manifest, the registry holds
+    /// every blob it refers to (a registry accepts a manifest only once its blobs are there, and a tagged manifest keeps
+    /// them from garbage collection). Any doubt (no digest header, an error) falls back to the full push.
+    /// </summary>
+    private static async Task<bool> AlreadyPushedAsync(CsbuildRoot root, byte[] content, string mediaType, ImageReference destination,
+        RegistryClient client, IProgress<BlobTransfer>? progress, TransferCounts counts, CancellationToken cancellationToken)
+    {
+        Digest? current;
+        try
+        {
+            current = await client.HeadManifestDigestAsync(destination, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RegistryException)
+        {
+            return false;
+        }
+        if (current != Digest.Of(content)) return false;
+
+        var blobs = new List<Descriptor>();
+        if (MediaTypes.IsIndex(mediaType))
+        {
+            foreach (var child in OciJson.DeserializeIndex(content).Manifests)
+            {
+                var childDigest = Digest.Parse(child.Digest);
+                if (!root.Content.Exists(childDigest)) continue;
+                var manifest = OciJson.DeserializeManifest(root.Content.ReadAllBytes(childDigest));
+                blobs.AddRange(manifest.Layers);
+                blobs.Add(manifest.Config);
+            }
+        }
+        else
+        {
+            var manifest = OciJson.DeserializeManifest(content);
+            blobs.AddRange(manifest.Layers);
+            blobs.Add(manifest.Config);
+        }
+        foreach (var blob in blobs.DistinctBy(b => b.Digest, StringComparer.Ordinal))
+        {
+            counts.Add(uploaded: false);
+            progress?.Report(new BlobTransfer(Digest.Parse(blob.Digest), blob.MediaType, blob.Size, blob.Size, BlobTransferState.AlreadyExists));
+        }
+        return true;
     }
 
     private static async Task PushBlobsAsync(CsbuildRoot root, ImageManifest manifest, RepositoryName repository, string? mountFrom, RegistryClient client,

@@ -24,7 +24,7 @@ public sealed class RegistryRoundTripTests(BusyboxStoreFixture busybox, Registry
     public sealed class Registry : RegistryFixture;
 
     [Fact]
-    public void Push_IsReadBySkopeo_AndASecondPushUploadsNoBlob()
+    public void Push_IsReadBySkopeo_AndASecondPushUploadsNothing()
     {
         using var dir = new TempDirectory();
         var root = busybox.NewRootWithBusybox(dir);
@@ -44,9 +44,13 @@ public sealed class RegistryRoundTripTests(BusyboxStoreFixture busybox, Registry
 
         int uploadsBefore = BlobUploads("e2e/push");
         Assert.True(uploadsBefore >= 2, $"expected the config and the layer to be uploaded:\n{registry.RecentLog}"); // config + layer
+        int manifestPutsBefore = Requests("PUT", "e2e/push/manifests/"), blobChecksBefore = Requests("HEAD", "e2e/push/blobs/");
         var again = CsbuildProgram.Run(root, "push", "busybox:latest", destination);
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Equal(uploadsBefore, BlobUploads("e2e/push"));
+        // The tag already names this manifest: one HEAD of it, no blob checks, no manifest upload.
+        Assert.Equal(manifestPutsBefore, Requests("PUT", "e2e/push/manifests/"));
+        Assert.Equal(blobChecksBefore, Requests("HEAD", "e2e/push/blobs/"));
         Assert.DoesNotContain(": Pushed", again.Stdout);
         Assert.Contains("Layer already exists", again.Stdout);
         Assert.Contains($"digest: {localDigest}", again.Stdout);
@@ -270,6 +274,9 @@ public sealed class RegistryRoundTripTests(BusyboxStoreFixture busybox, Registry
     /// <summary>Completed blob uploads into a repository, from the registry's access log ("PUT /v2/REPO/blobs/uploads/...").</summary>
     private int BlobUploads(string repository) =>
         Regex.Matches(registry.RecentLog, $"\"PUT /v2/{Regex.Escape(repository)}/blobs/uploads/[^\"]*\" 201").Count;
+
+    private int Requests(string method, string pathPrefix) =>
+        Regex.Matches(registry.RecentLog, $"\"{method} /v2/{Regex.Escape(pathPrefix)}[^\"]*\" 20").Count;
 
     private static int UnusedPort()
     {
