@@ -53,10 +53,7 @@ internal static class BuildCommand
         await using var progress = ProgressModes.CreateSink(mode, Console.Error);
 
         var config = Config.CsbuildConfig.Load();
-        using var registryClient = new RegistryClient(new RegistryOptions
-        {
-            InsecureRegistries = [.. parse.GetValue(o.InsecureRegistries) ?? [], .. config.InsecureRegistries],
-        });
+        using var registryClient = RegistryCommandSupport.CreateClient(parse.GetValue(o.InsecureRegistries) ?? [], config);
         var registryImages = new RegistryImageResolver(root, registryClient, new RegistryImageResolverOptions
         {
             AlwaysPull = parse.GetValue(o.Pull),

@@ -197,7 +197,8 @@ internal static class HelpCommand
                 keep_storage = "20GB"            # cache budget for prune; bytes or a size (1GB = 1024^3)
 
                 [registry."docker.io"]
-                mirrors = ["mirror.gcr.io"]      # mirrors to try first, in order
+                mirrors = ["mirror.gcr.io"]      # pull mirrors (host[:port]) asked first, in order; a
+                                                 # miss or a dead mirror falls back to the registry
 
                 [registry."localhost:5000"]
                 insecure = true                  # plain HTTP or an unverified certificate allowed

@@ -65,7 +65,11 @@ internal static class RegistryCommandSupport
     };
 
     public static RegistryClient CreateClient(ParseResult parse, Option<string[]> insecure) =>
-        new(new RegistryOptions { InsecureRegistries = [.. parse.GetValue(insecure) ?? [], .. Config.CsbuildConfig.Load().InsecureRegistries] });
+        CreateClient(parse.GetValue(insecure) ?? [], Config.CsbuildConfig.Load());
+
+    /// <summary>A client with the config file's insecure registries and pull mirrors, plus the ones given on the command line.</summary>
+    public static RegistryClient CreateClient(IEnumerable<string> insecure, Config.CsbuildConfig config) =>
+        new(new RegistryOptions { InsecureRegistries = [.. insecure, .. config.InsecureRegistries], Mirrors = config.Mirrors });
 
     public static ImageReference ParseReference(string text) =>
         ImageReference.TryParse(text, out var reference, out var error) ? reference : throw new CliException($"invalid reference format \"{text}\": {error}");

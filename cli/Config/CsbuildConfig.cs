@@ -54,6 +54,10 @@ public sealed class CsbuildConfig
         return Registries.TryGetValue(host, out var config) ? config.Mirrors.Value : [];
     }
 
+    /// <summary>Every registry's mirrors, in the form <see cref="Csbuild.Oci.Registry.RegistryOptions.Mirrors"/> takes.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Mirrors =>
+        Registries.Values.Where(r => r.Mirrors.Value.Count > 0).ToDictionary(r => r.Host, r => r.Mirrors.Value, StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Loads the configuration of this process (real environment and files).</summary>
     /// <exception cref="CliException">A config file is unreadable or invalid (exit code 2, naming file and line).</exception>
     public static CsbuildConfig Load() => Load(Environment.GetEnvironmentVariable, Environment.IsPrivilegedProcess);
@@ -170,9 +174,11 @@ public sealed class CsbuildConfig
             }
         }
 
+        private static bool IsHost(string text) => text.Length > 0 && !text.Contains('/') && !text.Contains(' ');
+
         private void ApplyRegistry(string host, TomlTable table, string path)
         {
-            if (host.Length == 0 || host.Contains('/') || host.Contains("://"))
+            if (!IsHost(host))
                 throw new FormatException($"{path}: [registry.\"{host}\"]: expected a registry host[:port] such as \"docker.io\" or \"localhost:5000\"");
             (ConfigValue<IReadOnlyList<string>> Mirrors, ConfigValue<bool> Insecure) current = _registries.TryGetValue(host, out var existing)
                 ? existing
@@ -185,6 +191,9 @@ public sealed class CsbuildConfig
                     case "mirrors":
                         if (entry.Value is not List<object> items || items.Any(i => i is not string))
                             throw new FormatException($"{source}: registry.\"{host}\".mirrors must be an array of strings");
+                        if (items.Cast<string>().FirstOrDefault(m => !IsHost(m)) is { } bad)
+                            throw new FormatException($"{source}: registry.\"{host}\".mirrors: \"{bad}\" is not a registry host[:port] "
+                                + "(no scheme or path; allow plain HTTP with insecure = true in the mirror's own [registry.\"HOST\"] table)");
                         current.Mirrors = new(items.Cast<string>().ToList(), source);
                         break;
                     case "insecure":

@@ -55,6 +55,9 @@ public sealed partial record ImageReference
     /// <summary>Pins the reference to a digest, keeping the tag for display (<c>name:tag@digest</c>).</summary>
     public ImageReference WithDigest(Digest digest) => new(Registry, Repository, Tag, digest);
 
+    /// <summary>The same repository, tag and digest on another registry host (a pull mirror).</summary>
+    internal ImageReference OnRegistry(string registry) => new(registry, Repository, Tag, Digest);
+
     public override string ToString() => Canonical;
 
     public static ImageReference Parse(string reference) =>

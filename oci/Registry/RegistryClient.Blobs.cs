@@ -38,6 +38,26 @@ public sealed partial class RegistryClient
         IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        foreach (var mirror in MirrorsToAsk(repository.Registry))
+        {
+            var counted = new CountingWriteStream(destination);
+            try
+            {
+                await FetchBlobFromAsync(new RepositoryName(mirror, repository.Repository), digest, expectedSize, counted, progress,
+                    retry: false, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RegistryException e) when (counted.Written == 0)
+            {
+                NoteMirrorFailure(mirror, e); // nothing reached the destination: the next source starts clean
+            }
+        }
+        await FetchBlobFromAsync(repository, digest, expectedSize, destination, progress, retry: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task FetchBlobFromAsync(RepositoryName repository, Digest digest, long? expectedSize, Stream destination,
+        IProgress<long>? progress, bool retry, CancellationToken cancellationToken)
+    {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmFor(digest));
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         long received = 0;
@@ -48,7 +68,7 @@ public sealed partial class RegistryClient
         {
             while (true)
             {
-                var request = BlobGetRequest(repository, digest, resumeFrom: received);
+                var request = BlobGetRequest(repository, digest, resumeFrom: received, retry);
                 using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
                 await EnsureSuccessAsync(request, response, cancellationToken).ConfigureAwait(false);
 
@@ -71,7 +91,7 @@ public sealed partial class RegistryClient
                 if (breakCause is null && (totalSize is null || received >= totalSize)) break;
 
                 lastBreak = breakCause;
-                if (!_options.Retry.CanRetry(++interruptions))
+                if (!retry || !_options.Retry.CanRetry(++interruptions))
                     throw Fail(request, $"truncated blob: received {received} of {totalSize?.ToString() ?? "?"} bytes"
                         + (breakCause is null ? "" : $" ({breakCause.Message})"));
                 await Task.Delay(_options.Retry.GetDelay(interruptions), cancellationToken).ConfigureAwait(false);
@@ -137,8 +157,9 @@ public sealed partial class RegistryClient
         }
     }
 
-    private RegistryRequest BlobGetRequest(RepositoryName repository, Digest digest, long resumeFrom) => new()
+    private RegistryRequest BlobGetRequest(RepositoryName repository, Digest digest, long resumeFrom, bool retry) => new()
     {
+        RetryTransient = retry,
         Registry = repository.Registry,
         Repository = repository.Repository,
         Operation = $"fetch blob {digest}",

@@ -19,6 +19,17 @@ public sealed partial class RegistryClient
     /// </summary>
     public async Task<ManifestResponse> GetManifestAsync(ImageReference reference, CancellationToken cancellationToken = default)
     {
+        foreach (var mirror in MirrorsToAsk(reference.Registry))
+        {
+            try
+            {
+                return await GetManifestOnceAsync(reference.OnRegistry(mirror), cancellationToken, retryTransient: false).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RegistryException or BrokenManifestReadException)
+            {
+                NoteMirrorFailure(mirror, e);
+            }
+        }
         // A connection that breaks while the body is read is retried like one that breaks before the answer.
         for (int attempt = 1; ; attempt++)
         {
@@ -39,10 +50,11 @@ public sealed partial class RegistryClient
         public RegistryException Error { get; } = error;
     }
 
-    private async Task<ManifestResponse> GetManifestOnceAsync(ImageReference reference, CancellationToken cancellationToken)
+    private async Task<ManifestResponse> GetManifestOnceAsync(ImageReference reference, CancellationToken cancellationToken, bool retryTransient = true)
     {
         var request = new RegistryRequest
         {
+            RetryTransient = retryTransient,
             Registry = reference.Registry,
             Repository = reference.Repository,
             Operation = $"fetch manifest {reference.ManifestReference}",

@@ -101,7 +101,8 @@ public sealed partial class RegistryClient : IDisposable
                     throw httpFailure!;
                 }
             }
-            catch (RegistryException e) when (IsRetryablePingFailure(e, cancellationToken) && _options.Retry.CanRetry(attempt))
+            // A mirror is not waited for: the next source is asked instead.
+            catch (RegistryException e) when (IsRetryablePingFailure(e, cancellationToken) && _options.Retry.CanRetry(attempt) && !_options.IsMirror(registry))
             {
                 await Task.Delay(_options.Retry.GetDelay(attempt), cancellationToken).ConfigureAwait(false);
             }

@@ -16,6 +16,13 @@ public sealed record RegistryOptions
     /// </summary>
     public IReadOnlyCollection<string> InsecureRegistries { get; init; } = [];
 
+    /// <summary>
+    /// Pull mirrors by registry host (host[:port] → mirror hosts), asked in order before the registry itself for manifests
+    /// and blobs, never for pushes. A mirror is asked once, without retries: on any failure the next source is asked,
+    /// and a mirror that cannot be reached at all is skipped for the rest of the client's life.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Mirrors { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
     /// <summary>Extra CA certificates trusted in addition to the system trust store (e.g. a private registry's CA).</summary>
     public X509Certificate2Collection TrustedRootCertificates { get; init; } = [];
 
@@ -38,6 +45,9 @@ public sealed record RegistryOptions
     /// configured <see cref="SocketsHttpHandler"/> and returns the handler the client sends through.
     /// </summary>
     public Func<HttpMessageHandler, HttpMessageHandler>? WrapHandler { get; init; }
+
+    internal bool IsMirror(string registry) =>
+        Mirrors.Values.Any(list => list.Contains(registry, StringComparer.OrdinalIgnoreCase));
 
     internal bool IsExplicitlyInsecure(string registry) =>
         InsecureRegistries.Any(r => string.Equals(r, registry, StringComparison.OrdinalIgnoreCase));

@@ -55,6 +55,7 @@ public sealed class ConfigLoadTests
         Assert.Equal(["mirror.gcr.io"], config.MirrorsFor("docker.io"));
         Assert.Equal(["mirror.gcr.io"], config.MirrorsFor("index.docker.io"));
         Assert.Empty(config.MirrorsFor("quay.io"));
+        Assert.Equal(["mirror.gcr.io"], Assert.Single(config.Mirrors, m => m.Key == "docker.io").Value);
         Assert.Equal(["localhost:5000"], config.InsecureRegistries);
         Assert.Equal($"{file}:11", config.Registries["localhost:5000"].Insecure.Source);
         Assert.Equal("default", config.Registries["localhost:5000"].Mirrors.Source);
@@ -88,6 +89,7 @@ public sealed class ConfigLoadTests
     [InlineData("[registry.\"docker.io\"]\ninsecure = \"yes\"", "true or false")]
     [InlineData("[registry.\"docker.io\"]\nmirror = []", "unknown setting 'registry.\"docker.io\".mirror'")]
     [InlineData("[registry.\"https://x/v2\"]\ninsecure = true", "expected a registry host")]
+    [InlineData("[registry.\"docker.io\"]\nmirrors = [\"https://mirror.gcr.io\"]", "is not a registry host[:port]")]
     [InlineData("gc = 1", "gc must be a table")]
     public void InvalidSettings_AreUsageErrors_NamingFileAndLine(string text, string message)
     {
