@@ -52,19 +52,8 @@ public sealed partial class RegistryClient
 
     private async Task<ManifestResponse> GetManifestOnceAsync(ImageReference reference, CancellationToken cancellationToken, bool retryTransient = true)
     {
-        var request = new RegistryRequest
-        {
-            RetryTransient = retryTransient,
-            Registry = reference.Registry,
-            Repository = reference.Repository,
-            Operation = $"fetch manifest {reference.ManifestReference}",
-            Target = $"/v2/{reference.Repository}/manifests/{reference.ManifestReference}",
-            Scopes = RegistryRequest.PullScope(reference.Repository),
-            Configure = m =>
-            {
-                foreach (var type in ManifestAcceptTypes) m.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
-            },
-        };
+        var request = ManifestRequest(reference, HttpMethod.Get, $"fetch manifest {reference.ManifestReference}",
+            RegistryRequest.PullScope(reference.Repository), retryTransient);
         using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(request, response, cancellationToken).ConfigureAwait(false);
 
@@ -100,24 +89,30 @@ public sealed partial class RegistryClient
     /// </summary>
     public async Task<Digest?> HeadManifestDigestAsync(ImageReference reference, CancellationToken cancellationToken = default)
     {
-        var request = new RegistryRequest
-        {
-            Registry = reference.Registry,
-            Repository = reference.Repository,
-            Operation = $"check manifest {reference.ManifestReference}",
-            Method = HttpMethod.Head,
-            Target = $"/v2/{reference.Repository}/manifests/{reference.ManifestReference}",
-            Scopes = RegistryRequest.PushScope(reference.Repository),
-            Configure = m =>
-            {
-                foreach (var type in ManifestAcceptTypes) m.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
-            },
-        };
+        var request = ManifestRequest(reference, HttpMethod.Head, $"check manifest {reference.ManifestReference}",
+            RegistryRequest.PushScope(reference.Repository));
         using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         await EnsureSuccessAsync(request, response, cancellationToken).ConfigureAwait(false);
         return ParseDigestHeader(response.Headers);
     }
+
+    /// <summary>A GET or HEAD of a manifest by tag or digest, accepting every manifest and index type.</summary>
+    private static RegistryRequest ManifestRequest(ImageReference reference, HttpMethod method, string operation, IReadOnlyList<string> scopes,
+        bool retryTransient = true) => new()
+    {
+        Registry = reference.Registry,
+        Repository = reference.Repository,
+        Operation = operation,
+        Method = method,
+        Target = $"/v2/{reference.Repository}/manifests/{reference.ManifestReference}",
+        Scopes = scopes,
+        RetryTransient = retryTransient,
+        Configure = m =>
+        {
+            foreach (var type in ManifestAcceptTypes) m.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
+        },
+    };
 
     /// <summary>
     /// Uploads a manifest under the reference's tag (or, without a tag, its digest). All blobs it names must already be
