@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Csbuild.Cache;
 using Csbuild.Oci.Compression;
 using Csbuild.Oci.Layers;
+using Csbuild.Oci.Layers.Tar;
 using Csbuild.Oci.Native;
 
 namespace Csbuild.Solver.Ops;
@@ -15,26 +15,10 @@ namespace Csbuild.Solver.Ops;
 /// </summary>
 public static class ArchiveExtraction
 {
-    private const int TarBlockSize = 512;
     private static long MaxUncompressedBytes => DecompressionLimit.Default; // CSBUILD_MAX_DECOMPRESSED_SIZE
 
     /// <summary>Whether BuildKit would unpack this file: its decompressed content starts with a valid tar header.</summary>
-    public static bool IsArchive(string hostPath)
-    {
-        try
-        {
-            using var tar = OpenTarStream(hostPath, out var process);
-            using var guard = process;
-            var header = new byte[TarBlockSize];
-            var n = tar.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-            if (process is { HasExited: false }) process.Kill();
-            return n == TarBlockSize && HasValidTarHeader(header);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
-        {
-            return false; // unreadable or not decompressible: copied as a plain file, as BuildKit does
-        }
-    }
+    public static bool IsArchive(string hostPath) => LocalArchive.StartsWithTar(hostPath); // else copied as a plain file, as BuildKit does
 
     /// <summary>
     /// Unpacks <paramref name="archiveHostPath"/> into the directory <paramref name="destRelative"/> of the diff
@@ -49,7 +33,7 @@ public static class ArchiveExtraction
         var unpacked = StaleFiles.NewPath(temporaryDirectory, "unpack");
         try
         {
-            using (var tar = OpenTarStream(archiveHostPath, out var process))
+            using (var tar = LocalArchive.OpenTar(archiveHostPath, MaxUncompressedBytes, out var process))
             using (process)
             {
                 try
@@ -103,51 +87,5 @@ public static class ArchiveExtraction
             if (existing is not null) DiffWriter.RemoveEntry(target);
             Libc.Rename(from, target);
         }
-    }
-
-    /// <summary>
-    /// The archive's tar bytes: gzip and zstd are decoded in process; bzip2 and xz, which the BCL lacks, by the
-    /// <c>bzip2</c> and <c>xz</c> tools (returned as <paramref name="process"/>, to be checked after reading).
-    /// </summary>
-    private static Stream OpenTarStream(string hostPath, out Process? process)
-    {
-        process = null;
-        Span<byte> magic = stackalloc byte[6];
-        int n;
-        using (var probe = File.OpenRead(hostPath)) n = probe.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
-        var head = magic[..n];
-        string? tool = head.StartsWith("BZh"u8) ? "bzip2"
-            : head.StartsWith((ReadOnlySpan<byte>)[0xfd, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0x00]) ? "xz"
-            : null;
-        if (tool is null)
-            return LayerCompressionStreams.OpenDecompressor(File.OpenRead(hostPath), MaxUncompressedBytes, out _);
-        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "-dc", "--", hostPath }) start.ArgumentList.Add(arg);
-        process = Process.Start(start) ?? throw new IOException($"could not start {tool}");
-        return process.StandardOutput.BaseStream;
-    }
-
-    /// <summary>A tar header block: not all zeros, and its checksum field matches the sum of its bytes.</summary>
-    private static bool HasValidTarHeader(ReadOnlySpan<byte> block)
-    {
-        if (!block.ContainsAnyExcept((byte)0)) return false;
-        long unsignedSum = 0, signedSum = 0;
-        for (int i = 0; i < TarBlockSize; i++)
-        {
-            var b = i is >= 148 and < 156 ? (byte)' ' : block[i];
-            unsignedSum += b;
-            signedSum += (sbyte)b;
-        }
-        var field = block.Slice(148, 8);
-        long recorded = 0;
-        int digits = 0;
-        foreach (var c in field)
-        {
-            if (c is (byte)' ' or 0) { if (digits > 0) break; continue; }
-            if (c is < (byte)'0' or > (byte)'7') return false;
-            recorded = recorded * 8 + (c - '0');
-            digits++;
-        }
-        return digits > 0 && (recorded == unsignedSum || recorded == signedSum);
     }
 }
