@@ -10,8 +10,6 @@ namespace Csbuild.MsBuild.Tests;
 [Collection("publish")]
 public sealed class DockerfilePublishTests(PublishFixture fixture)
 {
-    private const int Nobody = 65534;
-
     private void WriteDockerfile(TempDirectory dir, string body) =>
         SampleApps.Write(dir.Path, "app/Dockerfile", $"FROM {fixture.BaseImage}\n" + body);
 
@@ -78,25 +76,9 @@ public sealed class DockerfilePublishTests(PublishFixture fixture)
     public void ContainerDockerfile_AsAnUnprivilegedUser_BuildsWithoutRunSteps_AndFailsWithCsb010_WhenThereIsOne()
     {
         using var dir = new TempDirectory("csbuild-dockerfile-nonroot");
-        var feed = dir.Combine("feed");
-        Directory.CreateDirectory(feed);
-        foreach (var package in Directory.EnumerateFiles(fixture.Feed, "*.nupkg"))
-            File.Copy(package, Path.Combine(feed, Path.GetFileName(package)));
-        SampleApps.WriteConsoleApp(dir.Path, feed);
-        WriteDockerfile(dir, "COPY . /app\nENTRYPOINT [\"dotnet\", \"/app/HelloApp.dll\"]\n");
-        var chmod = ProcessRunner.Run("chmod", "-R", "a+rwX", dir.Path);
-        Assert.True(chmod.ExitCode == 0, chmod.ToString());
-        var environment = new Dictionary<string, string?>
-        {
-            ["HOME"] = dir.Combine("home"),
-            ["DOTNET_CLI_HOME"] = dir.Combine("home"),
-            ["XDG_DATA_HOME"] = dir.Combine("home", "data"),
-            ["NUGET_PACKAGES"] = dir.Combine("home", "packages"),
-            ["CSBUILD_ROOT"] = null,
-            ["SOURCE_DATE_EPOCH"] = null,
-        };
-        ProcessResult PublishAsNobody(string repository) => DotnetCli.RunAs((Nobody, Nobody), dir.Path, environment,
-            "publish", dir.Combine(SampleApps.ConsoleProject), "-t:PublishContainer", "--disable-build-servers",
+        var workspace = new UnprivilegedWorkspace(dir, fixture,
+            () => WriteDockerfile(dir, "COPY . /app\nENTRYPOINT [\"dotnet\", \"/app/HelloApp.dll\"]\n"));
+        ProcessResult PublishAsNobody(string repository) => workspace.PublishContainer(
             "-p:ContainerDockerfile=Dockerfile", $"-p:ContainerRegistry={fixture.Registry.Host}", $"-p:ContainerRepository={repository}");
 
         // COPY only: no container, so no root needed.
@@ -110,6 +92,6 @@ public sealed class DockerfilePublishTests(PublishFixture fixture)
         var withRun = PublishAsNobody("tests/dockerfile-nonroot-run");
         Assert.True(withRun.ExitCode != 0, withRun.ToString());
         OutputAssert.Contains("error CSB010: ContainerDockerfile has 1 RUN step(s) (the first: ", withRun);
-        OutputAssert.Contains($"which need root (this build runs as uid {Nobody})", withRun);
+        OutputAssert.Contains($"which need root (this build runs as uid {UnprivilegedWorkspace.Nobody})", withRun);
     }
 }
