@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using Csbuild.TestSupport;
 
 namespace Csbuild.EndToEnd.Tests;
@@ -13,10 +12,7 @@ public sealed class BusyboxStoreFixture : IDisposable
 
     public BusyboxStoreFixture()
     {
-        var rootfs = _dir.Combine("rootfs");
-        BusyboxRootfs.Create(rootfs);
-        RootfsTarball = _dir.Combine("busybox.tar");
-        TarFile.CreateFromDirectory(rootfs, RootfsTarball, includeBaseDirectory: false);
+        RootfsTarball = BusyboxRootfs.CreateTarball(_dir.Path);
     }
 
     public string RootfsTarball { get; }

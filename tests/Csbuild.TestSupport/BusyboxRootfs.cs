@@ -27,6 +27,19 @@ public static partial class BusyboxRootfs
 
     private static string[]? applets;
 
+    /// <summary>
+    /// Creates the rootfs under <paramref name="workDirectory"/> and packs it as <c>busybox.tar</c> there (for
+    /// <c>csbuild import</c>); returns the tarball's path.
+    /// </summary>
+    public static string CreateTarball(string workDirectory)
+    {
+        var rootfs = Path.Combine(workDirectory, "rootfs");
+        Create(rootfs);
+        var tarball = Path.Combine(workDirectory, "busybox.tar");
+        System.Formats.Tar.TarFile.CreateFromDirectory(rootfs, tarball, includeBaseDirectory: false);
+        return tarball;
+    }
+
     /// <summary>Creates the rootfs in <paramref name="directory"/> (created if missing).</summary>
     /// <remarks>Owner changes (/home/app owned by 1000:1000) need root; as non-root they are skipped.</remarks>
     public static void Create(string directory)

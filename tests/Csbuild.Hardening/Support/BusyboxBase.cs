@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using System.IO.Compression;
 using Csbuild.Oci.Model;
 using Csbuild.TestSupport;
@@ -16,10 +15,7 @@ public sealed class BusyboxBase : IDisposable
 
     public BusyboxBase()
     {
-        var rootfs = _dir.Combine("rootfs");
-        BusyboxRootfs.Create(rootfs);
-        RootfsTarball = _dir.Combine("busybox.tar");
-        TarFile.CreateFromDirectory(rootfs, RootfsTarball, includeBaseDirectory: false);
+        RootfsTarball = BusyboxRootfs.CreateTarball(_dir.Path);
         var tar = File.ReadAllBytes(RootfsTarball);
         DiffId = Digest.Of(tar);
         var gz = new MemoryStream();
