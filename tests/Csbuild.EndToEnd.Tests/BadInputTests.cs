@@ -75,9 +75,8 @@ public sealed class BadInputTests(BusyboxStoreFixture busybox)
         dir.Write("ctx/Dockerfile", "FROM busybox\nRUN true\n");
         foreach (var path in new[] { dir.Path, root, dir.Combine("ctx") })
             ProcessRunner.Run("chown", "-R", "65534:65534", path);
-        var dll = Path.Combine(AppContext.BaseDirectory, "csbuild.dll");
         var result = ProcessRunner.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--",
-            "dotnet", dll, "build", "--root", root, "-t", "x:1", dir.Combine("ctx")],
+            .. CsbuildExecutable.CommandLine(["build", "--root", root, "-t", "x:1", dir.Combine("ctx")])],
             environment: new Dictionary<string, string?> { ["HOME"] = dir.Path, ["DOTNET_CLI_HOME"] = dir.Path, ["CI"] = "true" });
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("root", result.Stderr.Split('\n').Single(l => l.StartsWith("error: ", StringComparison.Ordinal)));

@@ -227,8 +227,7 @@ public sealed class CliCommandTests(BusyboxStoreFixture busybox, CliCommandTests
         Assert.Equal(0, ProcessRunner.Run("bash", "-n", scriptPath).ExitCode);
 
         // Complete as bash would, with `csbuild` on PATH being the program under test.
-        var bin = dir.Write("bin/csbuild", $"#!/bin/sh\nexec dotnet {Path.Combine(AppContext.BaseDirectory, "csbuild.dll")} \"$@\"\n");
-        File.SetUnixFileMode(bin, (UnixFileMode)0b111_101_101);
+        var bin = CsbuildExecutable.WriteShim(dir.Combine("bin"));
         string Complete(params string[] words)
         {
             var line = string.Join(' ', words.Select(w => $"'{w}'"));
@@ -284,9 +283,7 @@ public sealed class CliCommandTests(BusyboxStoreFixture busybox, CliCommandTests
 
     private static byte[] RunBytes(string root, params string[] args)
     {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "csbuild.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
+        var start = CsbuildExecutable.StartInfo(args);
         start.Environment["CSBUILD_ROOT"] = root;
         using var process = System.Diagnostics.Process.Start(start)!;
         using var buffer = new MemoryStream();
@@ -300,6 +297,6 @@ public sealed class CliCommandTests(BusyboxStoreFixture busybox, CliCommandTests
     private static ProcessResult ProcessWithStdin(string root, IDictionary<string, string?> env, string stdin, params string[] args)
     {
         var environment = new Dictionary<string, string?>(env) { ["CSBUILD_ROOT"] = root, ["NO_COLOR"] = "1", ["CI"] = "true" };
-        return ProcessRunner.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "csbuild.dll"), .. args], environment: environment, stdin: stdin);
+        return CsbuildExecutable.Run(args, environment: environment, stdin: stdin);
     }
 }

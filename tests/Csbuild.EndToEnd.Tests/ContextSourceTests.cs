@@ -15,9 +15,8 @@ public sealed class ContextSourceTests(BusyboxStoreFixture busybox)
     /// <summary>csbuild with a file on its standard input (ProcessRunner only feeds text).</summary>
     private static ProcessResult RunWithStdin(string root, string stdinFile, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "csbuild.dll");
-        var command = "exec dotnet \"$0\" \"$@\" < \"$CSBUILD_TEST_STDIN\"";
-        return ProcessRunner.Run("sh", ["-c", command, dll, .. args], environment: new Dictionary<string, string?>
+        var command = "exec \"$@\" < \"$CSBUILD_TEST_STDIN\"";
+        return ProcessRunner.Run("sh", ["-c", command, "sh", .. CsbuildExecutable.CommandLine(args)], environment: new Dictionary<string, string?>
         {
             ["CSBUILD_ROOT"] = root, ["NO_COLOR"] = "1", ["CI"] = "true", ["CSBUILD_TEST_STDIN"] = stdinFile,
         }, timeout: TimeSpan.FromMinutes(5));

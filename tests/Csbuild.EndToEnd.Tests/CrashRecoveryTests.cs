@@ -99,14 +99,7 @@ public sealed class CrashRecoveryTests(BusyboxStoreFixture busybox)
 
     private static Process StartBuild(string root, string ctx, params string[] extra)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "csbuild.dll"), "build", "--progress=plain", "-t", "crash:1" }.Concat(extra).Append(ctx))
-            start.ArgumentList.Add(arg);
+        var start = CsbuildExecutable.StartInfo(new[] { "build", "--progress=plain", "-t", "crash:1" }.Concat(extra).Append(ctx));
         start.Environment["CSBUILD_ROOT"] = root;
         start.Environment["NO_COLOR"] = "1";
         var process = Process.Start(start)!;

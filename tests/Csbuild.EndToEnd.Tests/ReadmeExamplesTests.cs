@@ -44,10 +44,7 @@ public sealed partial class ReadmeExamplesTests(BusyboxStoreFixture busybox)
         var work = dir.Combine("work");
         CopyTree(Path.Combine(RepositoryRoot(), block.WorkingDirectory), work);
         var bin = dir.Combine("bin");
-        Directory.CreateDirectory(bin);
-        var csbuild = Path.Combine(bin, "csbuild");
-        File.WriteAllText(csbuild, $"#!/bin/sh\nexec dotnet '{Path.Combine(AppContext.BaseDirectory, "csbuild.dll")}' \"$@\"\n");
-        File.SetUnixFileMode(csbuild, (UnixFileMode)0b111_101_101);
+        CsbuildExecutable.WriteShim(bin);
 
         var result = ProcessRunner.Run("sh", ["-e", "-x", "-c", block.Script], workingDirectory: work, environment: new Dictionary<string, string?>
         {

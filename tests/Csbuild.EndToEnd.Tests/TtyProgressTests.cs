@@ -25,8 +25,7 @@ public sealed partial class TtyProgressTests(BusyboxStoreFixture busybox)
 
     private static ProcessResult BuildInPty(string root, string context, bool noColor)
     {
-        var csbuild = Path.Combine(AppContext.BaseDirectory, "csbuild.dll");
-        var command = $"dotnet '{csbuild}' build --progress=tty -t tty:1 '{context}'";
+        var command = $"{CsbuildExecutable.ShellWords} build --progress=tty -t tty:1 '{context}'";
         var env = new Dictionary<string, string?>
         {
             ["CSBUILD_ROOT"] = root,

@@ -4,26 +4,22 @@ using Csbuild.TestSupport;
 
 namespace Csbuild.Hardening.Support;
 
-/// <summary>Runs the real csbuild program (the cli project's build output) as a child process, as a user would.</summary>
+/// <summary>Runs the real csbuild program (<see cref="CsbuildExecutable"/>) as a child process, as a user would.</summary>
 public static class CsbuildProgram
 {
-    public static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "csbuild.dll");
-
     public static ProcessResult Run(string root, params string[] args) => Run(root, null, args);
 
     public static ProcessResult Run(string root, IDictionary<string, string?>? env, params string[] args) =>
-        ProcessRunner.Run("dotnet", [Dll, .. args], environment: Environment(root, env), timeout: TimeSpan.FromMinutes(5));
+        CsbuildExecutable.Run(args, environment: Environment(root, env), timeout: TimeSpan.FromMinutes(5));
 
     /// <summary>Runs csbuild with <paramref name="stdin"/> as its standard input (e.g. <c>login --password-stdin</c>).</summary>
     public static ProcessResult RunWithInput(string root, IDictionary<string, string?>? env, string stdin, params string[] args) =>
-        ProcessRunner.Run("dotnet", [Dll, .. args], environment: Environment(root, env), stdin: stdin, timeout: TimeSpan.FromMinutes(5));
+        CsbuildExecutable.Run(args, environment: Environment(root, env), stdin: stdin, timeout: TimeSpan.FromMinutes(5));
 
     /// <summary>Starts csbuild without waiting; its output is collected into <see cref="RunningCsbuild.Output"/>.</summary>
     public static RunningCsbuild Start(string root, IDictionary<string, string?>? env, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Dll);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
+        var start = CsbuildExecutable.StartInfo(args);
         foreach (var (k, v) in Environment(root, env)) start.Environment[k] = v;
         return new RunningCsbuild(Process.Start(start)!);
     }
