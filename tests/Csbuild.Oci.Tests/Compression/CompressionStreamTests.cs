@@ -116,6 +116,59 @@ public class CompressionStreamTests
     }
 
     [Fact]
+    public void ParallelGzip_StoresIncompressibleChunks_AndDeflatesTheRest()
+    {
+        using var dir = new TempDirectory();
+        int chunk = ParallelGzipCompressStream.ChunkSize;
+        var data = new byte[2 * chunk];
+        new Random(3).NextBytes(data.AsSpan(0, chunk)); // chunk 1: random, chunk 2: compressible
+        SampleData(chunk).CopyTo(data, chunk);
+        var blob = Compress(data, LayerCompression.Gzip, workers: 2);
+
+        // The first member holds the random chunk: its first deflate block is stored (BTYPE 00), the second is not.
+        Assert.Equal(0, DeflateBlockType(blob, 0));
+        int second = SecondMemberOffset(blob);
+        Assert.NotEqual(0, DeflateBlockType(blob, second));
+        Assert.InRange(second, chunk, chunk + chunk / 1000); // stored: the random chunk's size plus block headers
+        Assert.Equal(blob, Compress(data, LayerCompression.Gzip, workers: 1));
+        string path = dir.Combine("mixed.gz");
+        File.WriteAllBytes(path, blob);
+        ExternalTool.Run("gzip", "-t", path);
+        Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(data)), ExternalTool.Sha256Of("gzip -dc \"$1\"", path));
+    }
+
+    [Fact]
+    public void CompressibilityProbe_JudgesBySamples()
+    {
+        var random = new byte[1 << 20];
+        new Random(5).NextBytes(random);
+        Assert.True(CompressibilityProbe.IsIncompressible(random));
+        Assert.False(CompressibilityProbe.IsIncompressible(SampleData(1 << 20)));
+        Assert.False(CompressibilityProbe.IsIncompressible(random.AsSpan(0, 3 * CompressibilityProbe.SampleSize))); // too short to judge
+        var compressibleMiddle = (byte[])random.Clone();
+        Array.Fill(compressibleMiddle, (byte)'x', compressibleMiddle.Length / 2 - 40_000, 80_000);
+        Assert.False(CompressibilityProbe.IsIncompressible(compressibleMiddle));
+    }
+
+    /// <summary>BTYPE of the first deflate block of the gzip member at <paramref name="offset"/> (a plain 10-byte header).</summary>
+    private static int DeflateBlockType(byte[] gzip, int offset)
+    {
+        Assert.Equal(0x1F, gzip[offset]);
+        Assert.Equal(0x8B, gzip[offset + 1]);
+        Assert.Equal(0, gzip[offset + 3]); // no optional header fields
+        return (gzip[offset + 10] >> 1) & 0b11;
+    }
+
+    /// <summary>Where the second gzip member starts: after the first member's deflate data and 8-byte trailer.</summary>
+    private static int SecondMemberOffset(byte[] gzip)
+    {
+        // The stored chunk is at least ChunkSize bytes: the next header (magic, deflate, no flags) follows it.
+        for (int i = ParallelGzipCompressStream.ChunkSize; i < gzip.Length - 10; i++)
+            if (gzip[i] == 0x1F && gzip[i + 1] == 0x8B && gzip[i + 2] == 8 && gzip[i + 3] == 0) return i;
+        throw new InvalidDataException("no second gzip member");
+    }
+
+    [Fact]
     public void ParallelGzip_OfNothing_IsAValidEmptyGzip()
     {
         using var dir = new TempDirectory();
