@@ -2,7 +2,6 @@ using System.CommandLine;
 using Csbuild.Cli;
 using Csbuild.Cli.Commands;
 
-Csbuild.Cli.Startup.StartupWarmup.Start(args);
 var root = new RootCommand("csbuild: a daemonless, BuildKit-class container image builder.\nUsage: csbuild [build] [OPTIONS] PATH");
 root.Options.Add(CommonOptions.Root);
 BuildCommand.Configure(root);
