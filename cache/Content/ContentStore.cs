@@ -85,10 +85,18 @@ public sealed class ContentStore(string rootPath, string tempDirectory)
     }
 
     /// <summary>A temp-file writer that hashes what passes through it; nothing is visible until Commit.</summary>
-    public BlobWriter BeginWrite()
+    public BlobWriter BeginWrite() => NewWriter(hashing: true);
+
+    /// <summary>
+    /// A temp-file writer for a caller that digests the very bytes it writes in the same pass (the layer tar writer
+    /// does): the store does not hash them a second time, and <see cref="BlobWriter.Commit"/> takes the caller's digest.
+    /// </summary>
+    public BlobWriter BeginWriteDigestedByCaller() => NewWriter(hashing: false);
+
+    private BlobWriter NewWriter(bool hashing)
     {
         Directory.CreateDirectory(_blobsDirectory);
-        return new BlobWriter(this, StaleFiles.NewPath(tempDirectory, "blob"));
+        return new BlobWriter(this, StaleFiles.NewPath(tempDirectory, "blob"), hashing);
     }
 
     internal void Install(string tempPath, Digest digest)
@@ -118,13 +126,14 @@ public sealed class BlobWriter : Stream
 {
     private readonly ContentStore _store;
     private readonly FileStream _file;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash? _hash;
     private bool _committed;
 
-    internal BlobWriter(ContentStore store, string tempPath)
+    internal BlobWriter(ContentStore store, string tempPath, bool hashing)
     {
         _store = store;
         TempPath = tempPath;
+        _hash = hashing ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         _file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
     }
 
@@ -133,7 +142,7 @@ public sealed class BlobWriter : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        _hash.AppendData(buffer);
+        _hash?.AppendData(buffer);
         _file.Write(buffer);
         Written += buffer.Length;
     }
@@ -142,7 +151,7 @@ public sealed class BlobWriter : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        _hash.AppendData(buffer.Span);
+        _hash?.AppendData(buffer.Span);
         await _file.WriteAsync(buffer, cancellationToken);
         Written += buffer.Length;
     }
@@ -151,9 +160,11 @@ public sealed class BlobWriter : Stream
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     /// <summary>Flushes to disk, checks the digest, and moves the blob into the store.</summary>
+    /// <param name="expected">The digest the content must have; required for a writer that does not hash (the caller's).</param>
     public Digest Commit(Digest? expected = null)
     {
-        var actual = Digest.FromHash(_hash.GetHashAndReset());
+        if (_hash is null && expected is null) throw new InvalidOperationException("a blob digested by its writer's caller needs that digest to commit");
+        var actual = _hash is null ? expected!.Value : Digest.FromHash(_hash.GetHashAndReset());
         if (expected is { } e && e != actual)
             throw new InvalidDataException($"content digest mismatch: expected {e}, got {actual}");
         _file.Flush(flushToDisk: true);
@@ -168,7 +179,7 @@ public sealed class BlobWriter : Stream
         if (disposing)
         {
             _file.Dispose();
-            _hash.Dispose();
+            _hash?.Dispose();
             if (!_committed) File.Delete(TempPath);
         }
         base.Dispose(disposing);

@@ -192,10 +192,10 @@ internal static class BuildCommand
                 continue;
             }
 
-            if (!images.TryGetValue(spec.Image, out var image))
+            if (!images.TryGetValue(spec.ExportOptions, out var image))
             {
-                image = await exporter.ExportAsync(graph, solver, output, [], solveOptions.SourceDateEpoch, spec.Image, ct);
-                images[spec.Image] = image;
+                image = await exporter.ExportAsync(graph, solver, output, [], solveOptions.SourceDateEpoch, spec.ExportOptions, ct);
+                images[spec.ExportOptions] = image;
             }
             switch (spec.Kind)
             {

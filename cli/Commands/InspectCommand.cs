@@ -9,7 +9,7 @@ namespace Csbuild.Cli.Commands;
 /// <summary>
 /// <c>csbuild inspect NAME...</c>: what the local store holds for images, as JSON. By default a JSON array with one
 /// object per image (as <c>docker image inspect</c>): <c>Digest</c>, <c>MediaType</c>, <c>Size</c> (of the manifest),
-/// <c>Names</c> (every name pointing at it), <c>Platform</c>, <c>LayersSize</c> (compressed), then the stored
+/// <c>Names</c> (every name pointing at it), <c>Platform</c>, <c>LayersSize</c> (the layer blobs as stored), then the stored
 /// <c>Manifest</c> and <c>Config</c> documents themselves. <c>--raw</c> prints the manifest bytes exactly as stored
 /// (as <c>docker buildx imagetools inspect --raw</c>), <c>--config</c> the config blob (as <c>skopeo inspect --config</c>).
 /// </summary>

@@ -79,7 +79,8 @@ public sealed class DockerfileImageBuilder(ContainerRequest request, Action<stri
         {
             var output = await solver.SolveAsync(cancellationToken).ConfigureAwait(false);
             exported = await new ImageExporter(root).ExportAsync(converted.Graph, solver, output, [], request.SourceDateEpoch,
-                ImageExportOptions.Default with { OciMediaTypes = format != "Docker" }, cancellationToken).ConfigureAwait(false);
+                // Published (pushed or archived) as the SDK publishes: compressed layers.
+                (ImageExportOptions.Default with { OciMediaTypes = format != "Docker" }).ForTransfer(), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is BuildException or ExecutorException)
         {

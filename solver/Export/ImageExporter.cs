@@ -10,7 +10,8 @@ public sealed record ExportResult(Descriptor Manifest, Digest ConfigDigest, Imag
 /// <summary>
 /// Writes the image of a solved graph into the local store: the config (the frontend's config with
 /// rootfs.diff_ids of the final chain and one history entry per instruction), the manifest, then the tags.
-/// Layers are recompressed on the way when <see cref="ImageExportOptions"/> asks for another compression.
+/// Layers are (re)compressed on the way when <see cref="ImageExportOptions"/> names a compression; without one the image
+/// keeps its layers as stored, this build's uncompressed.
 /// </summary>
 public sealed class ImageExporter(CsbuildRoot root)
 {
@@ -49,6 +50,7 @@ public sealed class ImageExporter(CsbuildRoot root)
                 .Select(_ => new HistoryEntry { Created = created, Comment = "layer without history" }));
 
         var converter = new LayerConverter(root);
+        var compression = options.Compression ?? (options.ForceCompression ? LayerCompression.Gzip : null);
         var layers = new List<Descriptor>(chain.Count);
         for (int i = 0; i < chain.Count; i++)
         {
@@ -60,10 +62,9 @@ public sealed class ImageExporter(CsbuildRoot root)
             if (layer.BlobDigest is not { } blob || !root.Content.Exists(blob))
                 throw new BuildException($"layer {layer.DiffId} has no blob in the content store; rebuild with --no-cache");
             var stored = new Descriptor { MediaType = ToOciMediaType(layer.MediaType), Digest = blob.ToString(), Size = layer.BlobSize ?? root.Content.Size(blob) };
-            // As BuildKit: layers this build made get the requested compression, base image layers keep theirs unless forced.
-            var convert = (options.ForceCompression || i >= baseLayers)
-                && (LayerConverter.CompressionOf(stored.MediaType) != options.Compression || options.CompressionLevel is not null);
-            var exported = convert ? converter.Convert(blob, layer.DiffId, options.Compression, options.CompressionLevel).Blob : stored;
+            var exported = compression is { } target && NeedsConversion(stored, target, i >= baseLayers, options)
+                ? converter.Convert(blob, layer.DiffId, target, options.CompressionLevel).Blob
+                : stored;
             layers.Add(options.OciMediaTypes ? exported : ToDocker(exported));
         }
 
@@ -102,6 +103,17 @@ public sealed class ImageExporter(CsbuildRoot root)
             inline.Add(record with { Chain = record.Chain.Select((l, i) => l with { Blob = layers[i] }).ToList() });
         }
         return Cache.Remote.CacheExporter.InlineConfig(inline);
+    }
+
+    /// <summary>
+    /// As BuildKit: layers this build made get the requested compression (or level); base image layers keep theirs
+    /// unless forced, except uncompressed ones (a locally built base), which get compressed like this build's own.
+    /// </summary>
+    private static bool NeedsConversion(Descriptor stored, LayerCompression target, bool madeByThisBuild, ImageExportOptions options)
+    {
+        var current = LayerConverter.CompressionOf(stored.MediaType);
+        if (options.ForceCompression || madeByThisBuild) return current != target || options.CompressionLevel is not null;
+        return current == LayerCompression.None && target != LayerCompression.None;
     }
 
     private static int CommonPrefix(IReadOnlyList<string> baseDiffIds, IReadOnlyList<string> chainDiffIds)

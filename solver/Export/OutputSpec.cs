@@ -45,6 +45,14 @@ public sealed record OutputSpec
 
     public bool WritesImage => Kind is OutputKind.Image or OutputKind.Registry or OutputKind.Oci or OutputKind.Docker;
 
+    /// <summary>
+    /// What the image exporter is asked for. The local store keeps the layers as stored (built ones uncompressed) unless
+    /// a compression was named; a push, an archive, an inline cache or force-compression gets compressed layers
+    /// (<see cref="ImageExportOptions.ForTransfer"/>), as BuildKit's exporters write them.
+    /// </summary>
+    public ImageExportOptions ExportOptions =>
+        Kind == OutputKind.Image && !Push && !Image.InlineCache && !Image.ForceCompression ? Image : Image.ForTransfer();
+
     /// <param name="defaultOciMediaTypes">What <c>oci-mediatypes</c> is when the output does not say (<c>--oci-mediatypes</c>); null: per type.</param>
     public static OutputSpec Parse(string text, bool? defaultOciMediaTypes = null)
     {
@@ -95,9 +103,10 @@ public sealed record OutputSpec
     private static ImageExportOptions ParseImageOptions(Dictionary<string, string> attributes, bool ociDefault, string text)
     {
         var compressionText = Take(attributes, "compression");
-        var compression = compressionText switch
+        LayerCompression? compression = compressionText switch
         {
-            null or "gzip" => LayerCompression.Gzip,
+            null => null,
+            "gzip" => LayerCompression.Gzip,
             "zstd" => LayerCompression.Zstd,
             "uncompressed" => LayerCompression.None,
             "estargz" => throw new FormatException($"invalid --output '{text}': estargz compression is not supported (use gzip, zstd or uncompressed)"),
@@ -107,7 +116,7 @@ public sealed record OutputSpec
         if (Take(attributes, "compression-level") is { } levelText)
         {
             if (!int.TryParse(levelText, out var parsed)) throw new FormatException($"invalid --output '{text}': compression-level must be a number");
-            var (min, max) = compression switch { LayerCompression.Gzip => (0, 9), LayerCompression.Zstd => (-7, 22), _ => (0, -1) };
+            var (min, max) = (compression ?? LayerCompression.Gzip) switch { LayerCompression.Gzip => (0, 9), LayerCompression.Zstd => (-7, 22), _ => (0, -1) };
             if (max < min) throw new FormatException($"invalid --output '{text}': uncompressed layers take no compression-level");
             if (parsed < min || parsed > max) throw new FormatException($"invalid --output '{text}': {compressionText ?? "gzip"} compression-level must be {min}..{max}");
             level = parsed;

@@ -9,7 +9,9 @@ namespace Csbuild.Solver.Ops;
 
 /// <summary>
 /// Turns layer chains into directories a step can use (unpacking blobs lazily) and turns a finished step's
-/// diff directory into a layer: one streaming pass writes the compressed blob and yields diff_id and digest.
+/// diff directory into a layer: one streaming pass writes the blob and yields its digest, which is the diff_id.
+/// The blob is the uncompressed tar, as Docker's and buildah's stores keep layers: compressing is paid for only when an
+/// image leaves the machine (a push, an archive, a cache export), once per layer (<see cref="Export.LayerConverter"/>).
 /// </summary>
 internal sealed class LayerStack(CsbuildRoot root, SolveOptions options)
 {
@@ -24,11 +26,11 @@ internal sealed class LayerStack(CsbuildRoot root, SolveOptions options)
     {
         LayerWriteResult written;
         Digest blob;
-        using (var writer = root.Content.BeginWrite())
+        using (var writer = root.Content.BeginWriteDigestedByCaller())
         {
             written = LayerTarWriter.Write(snapshot.FsPath, writer, new LayerWriteOptions
             {
-                Compression = LayerCompression.Gzip,
+                Compression = LayerCompression.None,
                 ClampTimestamp = options.SourceDateEpoch,
                 OwnerOverride = ownerOverrides is null || ownerOverrides.Count == 0
                     ? null

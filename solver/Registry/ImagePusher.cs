@@ -17,7 +17,8 @@ public sealed record PushResult(Descriptor Manifest, int BlobsUploaded, int Blob
 
 /// <summary>
 /// Pushes an image of the local store to a registry: its blobs first (in parallel; those the repository already has
-/// are not sent), the manifest last, byte for byte and under its own media type, so the digest is unchanged.
+/// are not sent), the manifest last, under its own media type. Uncompressed layers are gzip-compressed on the way
+/// (<see cref="RegistryForm"/>); an image without them goes byte for byte, so its digest is unchanged.
 /// </summary>
 public static class ImagePusher
 {
@@ -45,8 +46,9 @@ public static class ImagePusher
         if (record is null)
             throw new ImageNotFoundException(localName, "it is not in the local image store (see 'csbuild images')");
 
-        var content = root.Content.ReadAllBytes(record.ManifestDigest);
-        var mediaType = OciJson.PeekMediaType(content) ?? record.MediaType;
+        var stored = root.Content.ReadAllBytes(record.ManifestDigest);
+        var mediaType = OciJson.PeekMediaType(stored) ?? record.MediaType;
+        var content = RegistryForm.Of(root, stored, mediaType);
         // Blobs the registry already holds in the image's source repository can be linked instead of uploaded.
         var mountFrom = ImageReference.TryParse(record.Name, out var source) && source.Registry == destination.Registry ? source.Repository : null;
         var counts = new TransferCounts();

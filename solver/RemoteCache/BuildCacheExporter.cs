@@ -11,8 +11,8 @@ using Csbuild.Solver.Ops;
 namespace Csbuild.Solver.RemoteCache;
 
 /// <summary>
-/// <c>--cache-to type=registry|local</c> after a build: collects the records the mode asks for, recompresses layers
-/// when asked, packs cache-mount directories when asked, and hands it all to <see cref="CacheExporter"/>.
+/// <c>--cache-to type=registry|local</c> after a build: collects the records the mode asks for, compresses layers (as
+/// asked, else gzip for uncompressed ones), packs cache-mount directories when asked, and hands it all to <see cref="CacheExporter"/>.
 /// </summary>
 public sealed class BuildCacheExporter(CsbuildRoot root, BuildGraph graph, BuildSolver solver)
 {
@@ -26,7 +26,8 @@ public sealed class BuildCacheExporter(CsbuildRoot root, BuildGraph graph, Build
         };
         var collector = new CacheRecordCollector(root, graph, solver);
         var records = await collector.CollectAsync(spec.Mode, ct);
-        if (spec.Compression is { } compression) records = Recompress(records, compression, spec.CompressionLevel);
+        // Layers go out compressed: as asked, or else gzip for the ones stored uncompressed (every layer a build made).
+        records = Recompress(records, spec.Compression ?? LayerCompression.Gzip, spec.CompressionLevel, onlyUncompressed: spec.Compression is null);
         var mounts = spec.CacheMounts ? PackCacheMounts(collector) : [];
         return await CacheExporter.ExportAsync(store, records, mounts, OpenBlob, ct);
     }
@@ -41,13 +42,14 @@ public sealed class BuildCacheExporter(CsbuildRoot root, BuildGraph graph, Build
         return root.Content.OpenRead(digest);
     }
 
-    private List<ExportRecord> Recompress(List<ExportRecord> records, LayerCompression compression, int? level)
+    private List<ExportRecord> Recompress(List<ExportRecord> records, LayerCompression compression, int? level, bool onlyUncompressed)
     {
         var converter = new LayerConverter(root);
         var converted = new Dictionary<string, Descriptor>(StringComparer.Ordinal);
         ExportLayer Convert(ExportLayer layer)
         {
-            if (LayerConverter.CompressionOf(layer.Blob.MediaType) == compression && level is null) return layer;
+            var current = LayerConverter.CompressionOf(layer.Blob.MediaType);
+            if (onlyUncompressed ? current != LayerCompression.None : current == compression && level is null) return layer;
             if (!converted.TryGetValue(layer.Blob.Digest, out var blob))
             {
                 var source = Digest.Parse(layer.Blob.Digest);

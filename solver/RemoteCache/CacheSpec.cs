@@ -45,7 +45,7 @@ public sealed record CacheExportSpec(CacheStoreKind Kind, string? Location, stri
 {
     public CacheExportMode Mode { get; init; } = CacheExportMode.Min;
 
-    /// <summary>Compression of layers the cache stores; null keeps each layer as stored locally.</summary>
+    /// <summary>Compression of layers the cache stores; null keeps compressed layers as they are and gzips uncompressed ones.</summary>
     public LayerCompression? Compression { get; init; }
 
     public int? CompressionLevel { get; init; }

@@ -48,6 +48,23 @@ public sealed partial class CacheExportTests(BusyboxStoreFixture busybox, CacheE
         }
     }
 
+    private static string Config(string root, string image)
+    {
+        var config = CsbuildProgram.Run(root, "inspect", "--config", image);
+        Assert.True(config.ExitCode == 0, config.ToString());
+        return config.Stdout;
+    }
+
+    /// <summary>Pushes and returns the digest of the manifest as the registry now has it (`push` prints it last).</summary>
+    private static string PushedDigest(string root, string image, string destination)
+    {
+        var push = CsbuildProgram.Run(root, "push", image, destination);
+        Assert.True(push.ExitCode == 0, push.ToString());
+        var inspect = ProcessRunner.Run("skopeo", "inspect", "--tls-verify=false", "docker://" + destination);
+        Assert.True(inspect.ExitCode == 0, inspect.ToString());
+        return System.Text.Json.Nodes.JsonNode.Parse(inspect.Stdout)!["Digest"]!.GetValue<string>();
+    }
+
     [Fact]
     public void RegistryModeMax_AnEmptyRunnerHitsEveryStep_AndDownloadsOnlyTheFinalImagesLayers()
     {
@@ -63,11 +80,15 @@ public sealed partial class CacheExportTests(BusyboxStoreFixture busybox, CacheE
         var logBefore = registry.RecentLog.Length;
         var b = Build(rootB, WriteContext(dir, "ctx-b"), "-t", "app:1", $"--cache-from=type=registry,ref={cacheRef}");
         Assert.True(!b.Progress.StepsWith("DONE").Any(), b.Stderr);
-        // Same keys on both runners, and the records' times travel with them: the very same image.
-        Assert.Equal(a.ImageId, b.ImageId);
         var fetched = BlobGets(registry.RecentLog[logBefore..], "e2e/cache");
         Assert.DoesNotContain(builderLayer, fetched);      // the builder stage's layer: a hit nobody reads
         Assert.Equal(4, fetched.Count);                      // the final image's three new layers and the cache config
+        // Same keys on both runners, and the records' times travel with them: the same image. Runner A keeps the layers
+        // it built uncompressed and B has the cache's gzip copies of them, so the stores' manifests differ; the config
+        // (diff_ids, history, times) does not, and pushed they are one and the same manifest.
+        Assert.NotEqual(a.ImageId, b.ImageId);
+        Assert.Equal(Config(rootA, "app:1"), Config(rootB, "app:1"));
+        Assert.Equal(PushedDigest(rootA, "app:1", registry.Reference("e2e/same:a")), PushedDigest(rootB, "app:1", registry.Reference("e2e/same:b")));
 
         // After a source change, runner B re-runs exactly what depends on it.
         File.WriteAllText(dir.Combine("ctx-b/src/a.txt"), "alpha v2");

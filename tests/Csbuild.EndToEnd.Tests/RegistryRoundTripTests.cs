@@ -56,6 +56,68 @@ public sealed class RegistryRoundTripTests(BusyboxStoreFixture busybox, Registry
         Assert.Contains($"digest: {localDigest}", again.Stdout);
     }
 
+    /// <summary>
+    /// Layers a build makes are stored uncompressed (the blob is the tar: its digest is the diff_id) and pushed
+    /// gzip-compressed, once: a second push compresses and uploads nothing, and `build --push` of the same build gives
+    /// the very manifest `push` gave. What arrives unpacks (umoci) into the files the build wrote.
+    /// </summary>
+    [Fact]
+    public void BuiltLayers_AreStoredUncompressed_AndPushedGzipCompressedOnce()
+    {
+        using var dir = new TempDirectory();
+        var root = busybox.NewRootWithBusybox(dir);
+        dir.Write("ctx/Dockerfile", "FROM busybox:latest\nCOPY words.txt /srv/words.txt\nRUN cp /srv/words.txt /srv/copy.txt\n");
+        dir.Write("ctx/words.txt", string.Concat(Enumerable.Range(0, 20_000).Select(i => $"word{i % 97} ")));
+        var build = CsbuildProgram.Run(root, "build", "--progress=plain", "-t", "layers:1", dir.Combine("ctx"));
+        Assert.True(build.ExitCode == 0, build.ToString());
+
+        Digest local;
+        List<string> diffIds;
+        using (var store = CsbuildRoot.Open(root))
+        {
+            local = LocalDigest(store, "layers:1");
+            var manifest = store.Images.ReadManifest(local);
+            diffIds = OciJson.DeserializeConfig(store.Content.ReadAllBytes(Digest.Parse(manifest.Config.Digest))).RootFs.DiffIds;
+            Assert.Equal([MediaTypes.OciLayerGzip, MediaTypes.OciLayer, MediaTypes.OciLayer], manifest.Layers.Select(l => l.MediaType));
+            Assert.Equal(diffIds.Skip(1), manifest.Layers.Skip(1).Select(l => l.Digest));
+        }
+
+        var destination = registry.Reference("e2e/layers:1");
+        var push = CsbuildProgram.Run(root, "push", "layers:1", destination);
+        Assert.True(push.ExitCode == 0, push.ToString());
+        var remote = JsonNode.Parse(Ok(ProcessRunner.Run("skopeo", "inspect", "--tls-verify=false", "docker://" + destination)).Stdout)!;
+        var pushed = remote["Digest"]!.GetValue<string>();
+        Assert.NotEqual(local.ToString(), pushed);
+        Assert.Contains($"digest: {pushed}", push.Stdout);
+        var remoteManifest = JsonNode.Parse(Ok(ProcessRunner.Run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + destination)).Stdout)!;
+        Assert.All(remoteManifest["layers"]!.AsArray(), l => Assert.Equal(MediaTypes.OciLayerGzip, l!["mediaType"]!.GetValue<string>()));
+        var remoteConfig = JsonNode.Parse(Ok(ProcessRunner.Run("skopeo", "inspect", "--config", "--tls-verify=false", "docker://" + destination)).Stdout)!;
+        Assert.Equal(diffIds, remoteConfig["rootfs"]!["diff_ids"]!.AsArray().Select(d => d!.GetValue<string>()));
+        var layout = dir.Combine("pulled");
+        Ok(ProcessRunner.Run("skopeo", "copy", "--src-tls-verify=false", "docker://" + destination, $"oci:{layout}:pulled"));
+        Ok(ProcessRunner.Run("umoci", "unpack", "--image", $"{layout}:pulled", dir.Combine("bundle")));
+        Assert.Equal(File.ReadAllText(dir.Combine("ctx/words.txt")), File.ReadAllText(dir.Combine("bundle", "rootfs", "srv", "copy.txt")));
+
+        // Pushed again elsewhere: the compressed layers are kept, so nothing is compressed or stored anew.
+        var blobsBefore = Directory.GetFiles(Path.Combine(root, "blobs", "sha256")).Length;
+        var again = CsbuildProgram.Run(root, "push", "layers:1", registry.Reference("e2e/layers-again:1"));
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains($"digest: {pushed}", again.Stdout);
+        Assert.Equal(blobsBefore, Directory.GetFiles(Path.Combine(root, "blobs", "sha256")).Length);
+
+        // A build that pushes exports the same compressed form itself.
+        var buildPush = CsbuildProgram.Run(root, "build", "--progress=plain", "--push",
+            "-t", registry.Reference("e2e/layers-built:1"), dir.Combine("ctx"));
+        Assert.True(buildPush.ExitCode == 0, buildPush.ToString());
+        Assert.Contains($"done: {pushed}", buildPush.Stderr);
+    }
+
+    private static ProcessResult Ok(ProcessResult result)
+    {
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return result;
+    }
+
     [Fact]
     public void Pull_IntoAnEmptyRoot_StoresTheSameManifest_AndNamesIt()
     {

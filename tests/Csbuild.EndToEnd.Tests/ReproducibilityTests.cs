@@ -103,8 +103,9 @@ public sealed class ReproducibilityTests(BusyboxStoreFixture busybox)
             var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "blobs", "sha256", digest["sha256:".Length..])))!;
             Assert.Equal("application/vnd.docker.distribution.manifest.v2+json", manifest["mediaType"]!.GetValue<string>());
             Assert.Equal("application/vnd.docker.container.image.v1+json", manifest["config"]!["mediaType"]!.GetValue<string>());
-            Assert.All(manifest["layers"]!.AsArray(), l => Assert.Equal("application/vnd.docker.image.rootfs.diff.tar.gzip", l!["mediaType"]!.GetValue<string>()));
-            Assert.Equal(4, manifest["layers"]!.AsArray().Count);
+            // The imported base layer is gzip; the three layers this build made are stored uncompressed.
+            var layerTypes = manifest["layers"]!.AsArray().Select(l => l!["mediaType"]!.GetValue<string>()).ToList();
+            Assert.Equal(["application/vnd.docker.image.rootfs.diff.tar.gzip", .. Enumerable.Repeat("application/vnd.docker.image.rootfs.diff.tar", 3)], layerTypes);
         }
 
         // Saved as a docker archive, other tools read it as the Docker image it is.

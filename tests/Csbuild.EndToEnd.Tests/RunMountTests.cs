@@ -29,7 +29,7 @@ public sealed class RunMountTests(BusyboxStoreFixture busybox)
         var names = new List<string>();
         foreach (var blob in Directory.EnumerateFiles(Path.Combine(root, "blobs", "sha256")))
         {
-            using var content = OpenDecompressed(blob);
+            using var content = OpenDecompressed(blob) ?? OpenTar(blob);
             if (content is null) continue;
             using var reader = new TarReader(content);
             while (reader.GetNextEntry() is { } entry) names.Add(entry.Name.TrimEnd('/'));
@@ -46,6 +46,20 @@ public sealed class RunMountTests(BusyboxStoreFixture busybox)
         {
             file.Position = 0;
             return new GZipStream(file, CompressionMode.Decompress);
+        }
+        file.Dispose();
+        return null;
+    }
+
+    /// <summary>An uncompressed layer blob (a tar: "ustar" at offset 257), or null for other blobs.</summary>
+    private static FileStream? OpenTar(string blob)
+    {
+        var file = File.OpenRead(blob);
+        Span<byte> magic = stackalloc byte[5];
+        if (file.Length > 512 && file.Seek(257, SeekOrigin.Begin) == 257 && file.Read(magic) == 5 && magic.SequenceEqual("ustar"u8))
+        {
+            file.Position = 0;
+            return file;
         }
         file.Dispose();
         return null;
