@@ -209,19 +209,12 @@ internal sealed class DiffTreeArchiver : IDisposable
 
     private void CopyContents(string fullPath, long size)
     {
-        using var file = new FileStream(fullPath, new FileStreamOptions
-        {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            BufferSize = 0,
-            Options = FileOptions.SequentialScan,
-        });
+        using var file = RawFile.OpenRead(fullPath); // open + read + close: no locks or hints per file
         var buffer = _copyBuffer!;
         long remaining = size;
         while (remaining > 0)
         {
-            int n = file.Read(buffer, 0, (int)Math.Min(buffer.Length, remaining));
+            int n = file.Read(buffer.AsSpan(0, (int)Math.Min(buffer.Length, remaining)));
             if (n == 0) throw new IOException($"'{fullPath}' shrank while being archived ({remaining} of {size} bytes missing)");
             _tar.WriteData(buffer.AsSpan(0, n));
             remaining -= n;

@@ -50,6 +50,10 @@ public static unsafe partial class Libc
     public const int OTrunc = 0x200;
     public const int OCloexec = 0x80000;
 
+    /// <summary>O_NOFOLLOW: 0x8000 on the Arm family, 0x20000 on x86_64 and the generic Linux ABI.</summary>
+    public static readonly int ONoFollow =
+        RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
+
     public const int MntForce = 1;
     public const int MntDetach = 2;
 
@@ -109,6 +113,18 @@ public static unsafe partial class Libc
 
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int umount2(string target, int flags);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial int close(int fd);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(Library, SetLastError = true)]
+    public static partial nint copy_file_range(int fdIn, long* offsetIn, int fdOut, long* offsetOut, nuint length, uint flags);
 
     [LibraryImport(Library)]
     public static partial uint geteuid();

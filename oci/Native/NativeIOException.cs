@@ -23,6 +23,7 @@ public static class Errno
     public const int EISDIR = 21;
     public const int EINVAL = 22;
     public const int ERANGE = 34;
+    public const int ENOSYS = 38;
     public const int ENOTEMPTY = 39;
     public const int ENODATA = 61;
     public const int EOPNOTSUPP = 95;

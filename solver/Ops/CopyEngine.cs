@@ -93,7 +93,8 @@ public static class CopyEngine
         }
         else if (status.IsRegularFile)
         {
-            File.Copy(entry.HostPath, target, overwrite: true);
+            CopyRegularFile(diff, source, entry, target, targetRelative, options);
+            return;
         }
         else
         {
@@ -109,6 +110,19 @@ public static class CopyEngine
             DiffWriter.SetMode(target, options.Permissions(status.Permissions, status.IsDirectory));
             DiffWriter.SetMtime(target, status.MtimeSeconds, status.MtimeNanoseconds);
         }
+    }
+
+    /// <summary>Bytes, owner, mode and mtime through the two descriptors (see <see cref="RawFile"/>).</summary>
+    private static void CopyRegularFile(DiffWriter diff, ICopySource source, SourceEntry entry, string target, string targetRelative, CopyOptions options)
+    {
+        var status = entry.Status;
+        var (uid, gid) = options.Owner ?? (source.PreservesOwnership ? (status.Uid, status.Gid) : (0u, 0u));
+        using var from = RawFile.OpenRead(entry.HostPath);
+        using var to = RawFile.CreateNew(target);
+        to.CopyFrom(from);
+        diff.RecordOwner(targetRelative, uid, gid, applied: to.TryChangeOwner(uid, gid));
+        to.ChangeMode(options.Permissions(status.Permissions, isDirectory: false));
+        to.SetModificationTime(status.MtimeSeconds, status.MtimeNanoseconds);
     }
 
     /// <summary>The clean directory before a source's <c>/./</c> marker ("" when it has none).</summary>

@@ -53,9 +53,13 @@ public sealed class DiffWriter
         }
     }
 
-    public void SetOwner(string relativePath, uint uid, uint gid)
+    public void SetOwner(string relativePath, uint uid, uint gid) =>
+        RecordOwner(relativePath, uid, gid, applied: FileOwnership.TryLchown(HostPath(relativePath), uid, gid));
+
+    /// <summary>Notes whether the owner of an entry was set on disk; one that could not be is given to the layer tar.</summary>
+    public void RecordOwner(string relativePath, uint uid, uint gid, bool applied)
     {
-        if (!FileOwnership.TryLchown(HostPath(relativePath), uid, gid)) OwnerOverrides[relativePath] = (uid, gid);
+        if (!applied) OwnerOverrides[relativePath] = (uid, gid);
         else OwnerOverrides.Remove(relativePath);
     }
 
