@@ -33,7 +33,7 @@ public sealed class BuildSolver
         _options = options;
         _progress = progress;
         _digests = new Context.StatDigestCache(root.Database);
-        _keys = new CacheKeys(graph, images, _digests, new Sources.RemoteSources(root.TempDirectory));
+        _keys = new CacheKeys(graph, images, _digests, new Sources.RemoteSources(root.TempDirectory), ChainSourceAsync);
         _runners = new OpRunners(root, images, _keys, options, progress);
         _slots = new SemaphoreSlim(Math.Max(1, options.Jobs));
     }
@@ -96,6 +96,13 @@ public sealed class BuildSolver
             Report(new VertexCached(vertex.Id, vertex.Name, DateTimeOffset.UtcNow));
             return new ChainRef(cached);
         }
+        var contentKey = await ContentKeyAsync(vertex, ct);
+        if (contentKey is not null && TryCachedByContent(vertex, key, contentKey, out var sameContent))
+        {
+            ReportCachedAncestors(vertex);
+            Report(new VertexCached(vertex.Id, vertex.Name, DateTimeOffset.UtcNow));
+            return new ChainRef(sameContent);
+        }
 
         var inputs = await Task.WhenAll(vertex.Inputs.Select(input => Solve(input, ct)));
         // Another process may be running this very step: wait for it and use its result rather than race it.
@@ -118,6 +125,7 @@ public sealed class BuildSolver
                 _ => throw new BuildException($"the solver cannot execute {vertex.Op.GetType().Name} vertices"),
             };
             _root.Database.PutRecord(key, result, baseChain, vertex.Name);
+            if (contentKey is not null) _root.Database.PutRecord(contentKey, result, baseChain, vertex.Name);
             Report(new VertexCompleted(vertex.Id, vertex.Name, DateTimeOffset.UtcNow, started.Elapsed));
             return new ChainRef(result);
         }
@@ -170,6 +178,42 @@ public sealed class BuildSolver
             return true;
         }
         return false;
+    }
+
+    /// <summary>The vertex's content key when it has one that differs from its definition key (and the cache may be used).</summary>
+    private async Task<string?> ContentKeyAsync(Vertex vertex, CancellationToken ct)
+    {
+        if (vertex.IgnoreCache || !_keys.HasContentKey(vertex)) return null;
+        try
+        {
+            return await _keys.ContentKeyOf(vertex, ct);
+        }
+        catch (Exception e) when (e is BuildException or IOException)
+        {
+            Report(new VertexFailed(vertex.Id, vertex.Name, DateTimeOffset.UtcNow, e.Message));
+            throw e is BuildException ? e : new StepFailedException(vertex.Name, e.Message, e);
+        }
+    }
+
+    /// <summary>
+    /// A local record under the content key: the step's copied files are the same as when it last ran, though what made
+    /// them ran again. The record is also filed under the definition key, so the next identical build hits at once.
+    /// </summary>
+    private bool TryCachedByContent(Vertex vertex, string key, string contentKey, out string? chainId)
+    {
+        chainId = null;
+        if (_root.Database.FindRecord(contentKey) is not { } record || !Lease(record.ChainId) || !_runners.ChainUsable(record.ChainId)) return false;
+        _root.Database.PutRecord(key, record.ChainId, record.BaseChainId, vertex.Name, record.Created);
+        chainId = record.ChainId;
+        return true;
+    }
+
+    /// <summary>A stage's or image's result as a copy source, for content keys: solved (from the cache or by running it) and unpacked.</summary>
+    private async Task<Context.ICopySource> ChainSourceAsync(Vertex vertex, CancellationToken ct)
+    {
+        var solved = await Solve(vertex, ct);
+        if (solved is not ChainRef chain) throw new BuildException($"{vertex.Name} is not a filesystem to copy from");
+        return new Context.ChainCopySource(new Snapshots.LayerChainView(_runners.Directories(chain.TopChainId)));
     }
 
     private bool Lease(string? chainId)

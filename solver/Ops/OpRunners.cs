@@ -22,6 +22,9 @@ internal sealed class OpRunners
     public ExecRunner Exec { get; }
     public FileOpRunner File { get; }
 
+    /// <summary>The fs directories of a chain, bottom layer first, unpacking any that are not on disk.</summary>
+    public IReadOnlyList<string> Directories(string? topChainId) => ImageChains.UnpackedDirectories(_root, topChainId);
+
     /// <summary>A cache record is usable only if every layer of its chain still has a blob (here or in an imported cache) or a snapshot.</summary>
     public bool ChainUsable(string? topChainId)
     {

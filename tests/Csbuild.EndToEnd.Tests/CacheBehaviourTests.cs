@@ -17,6 +17,54 @@ public sealed class CacheBehaviourTests(BusyboxStoreFixture busybox)
         return new PlainProgress(result.Stderr);
     }
 
+    /// <summary>
+    /// As BuildKit's content-based keys: a COPY --from=STAGE is keyed by the files it selects, so when the stage runs
+    /// again but yields the same files, the copy and the steps after it hit, and the image is the very same one.
+    /// </summary>
+    [Fact]
+    public void ACopyFromAStage_Hits_WhenTheStageRanAgainButMadeTheSameFiles()
+    {
+        using var dir = new TempDirectory();
+        var root = busybox.NewRootWithBusybox(dir);
+        var ctx = dir.Combine("ctx");
+        dir.Write("ctx/Dockerfile", """
+            FROM busybox:latest AS build
+            COPY list.txt /src/list.txt
+            RUN wc -l < /src/list.txt > /count
+
+            FROM busybox:latest
+            COPY --from=build /count /count
+            RUN cat /count > /seen
+            COPY list.txt /list.txt
+            """);
+        dir.Write("ctx/list.txt", "a\nb\n");
+        string Iid(string name) => File.ReadAllText(dir.Combine(name));
+
+        Assert.Equal(5, Build(root, ctx, "-t", "stages:1", "--iidfile", dir.Combine("iid1")).StepsWith("DONE").Count());
+
+        // Same number of lines: the build stage runs again, /count is the same file, the rest hits (but the last COPY).
+        File.WriteAllText(Path.Combine(ctx, "list.txt"), "c\nd\n");
+        var same = Build(root, ctx, "-t", "stages:1", "--iidfile", dir.Combine("iid2"));
+        Assert.Equal("DONE", same.OutcomeOf("RUN wc"));
+        Assert.Equal("CACHED", same.OutcomeOf("COPY --from=build /count"));
+        Assert.Equal("CACHED", same.OutcomeOf("RUN cat /count"));
+        Assert.Equal("DONE", same.OutcomeOf("COPY list.txt /list.txt"));
+
+        // Back to the first content: every step hits (the content hit was filed under the definition key too).
+        File.WriteAllText(Path.Combine(ctx, "list.txt"), "a\nb\n");
+        Assert.Empty(Build(root, ctx, "-t", "stages:1", "--iidfile", dir.Combine("iid3")).StepsWith("DONE"));
+        Assert.Equal(Iid("iid1"), Iid("iid3"));
+
+        // A third line changes /count: the copy and what follows run.
+        File.WriteAllText(Path.Combine(ctx, "list.txt"), "a\nb\nc\n");
+        var changed = Build(root, ctx, "-t", "stages:1");
+        Assert.Equal("DONE", changed.OutcomeOf("COPY --from=build /count"));
+        Assert.Equal("DONE", changed.OutcomeOf("RUN cat /count"));
+        var seen = CsbuildProgram.Run(root, "run", "--rm", "stages:1", "cat", "/seen");
+        Assert.True(seen.ExitCode == 0, seen.ToString());
+        Assert.Equal("3", seen.Stdout.Trim());
+    }
+
     [Fact]
     public void ChangingAFile_RerunsExactlyTheStepsThatDependOnIt_WhileTouchAndIgnoredFilesHit()
     {
