@@ -51,17 +51,18 @@ public sealed partial class RegistryClient
     }
 
     /// <summary>Opens an upload session (POST); returns its location, or null when the blob was mounted instead.</summary>
-    private async Task<string?> StartUploadAsync(RepositoryName repository, Digest digest, string? mountFrom, CancellationToken cancellationToken)
+    /// <param name="digest">The blob, when known (needed to mount); null for a blob still being produced.</param>
+    private async Task<string?> StartUploadAsync(RepositoryName repository, Digest? digest, string? mountFrom, CancellationToken cancellationToken)
     {
-        bool mount = !string.IsNullOrEmpty(mountFrom) && mountFrom != repository.Repository;
+        bool mount = digest is not null && !string.IsNullOrEmpty(mountFrom) && mountFrom != repository.Repository;
         var request = new RegistryRequest
         {
             Registry = repository.Registry,
             Repository = repository.Repository,
-            Operation = mount ? $"mount blob {digest} from {mountFrom}" : $"start upload of blob {digest}",
+            Operation = mount ? $"mount blob {digest} from {mountFrom}" : digest is null ? "start upload of a blob" : $"start upload of blob {digest}",
             Method = HttpMethod.Post,
             Target = mount
-                ? $"/v2/{repository.Repository}/blobs/uploads/?mount={Uri.EscapeDataString(digest.ToString())}&from={Uri.EscapeDataString(mountFrom!)}"
+                ? $"/v2/{repository.Repository}/blobs/uploads/?mount={Uri.EscapeDataString(digest!.Value.ToString())}&from={Uri.EscapeDataString(mountFrom!)}"
                 : $"/v2/{repository.Repository}/blobs/uploads/",
             Scopes = mount
                 ? [.. RegistryRequest.PushScope(repository.Repository), .. RegistryRequest.PullScope(mountFrom!)]

@@ -31,13 +31,13 @@ public sealed class LayerConverter(CsbuildRoot root)
     };
 
     /// <summary>The blob of layer <paramref name="diffId"/> compressed as asked: from the conversion table, or made now.</summary>
+    /// <param name="alsoTo">Receives the converted bytes too as they are made (a push streams them to the registry); untouched on reuse.</param>
     /// <returns>An OCI-typed descriptor of the converted blob, and whether it was reused rather than made.</returns>
-    public (Descriptor Blob, bool Reused) Convert(Digest sourceBlob, Digest diffId, LayerCompression target, int? level)
+    public (Descriptor Blob, bool Reused) Convert(Digest sourceBlob, Digest diffId, LayerCompression target, int? level, Stream? alsoTo = null)
     {
+        if (Find(sourceBlob, target, level) is { } known) return (known, true);
         var name = Name(target);
         var levelKey = level ?? DefaultLevelKey;
-        if (root.Database.FindConversion(sourceBlob, name, levelKey) is { } known && root.Content.Exists(known.Target))
-            return (new Descriptor { MediaType = known.MediaType, Digest = known.Target.ToString(), Size = known.TargetSize }, true);
 
         Digest blob;
         long size;
@@ -46,7 +46,8 @@ public sealed class LayerConverter(CsbuildRoot root)
             Digest actualDiffId;
             using (var source = root.Content.OpenRead(sourceBlob))
             using (var tar = LayerCompressionStreams.OpenDecompressor(source, MaxLayerBytes, out _))
-            using (var compressor = LayerCompressionStreams.CreateCompressor(writer, target, target == LayerCompression.None ? null : level, leaveOpen: true))
+            using (var output = alsoTo is null ? null : new TeeWriteStream(writer, alsoTo))
+            using (var compressor = LayerCompressionStreams.CreateCompressor((Stream?)output ?? writer, target, target == LayerCompression.None ? null : level, leaveOpen: true))
             {
                 actualDiffId = CopyHashing(tar, compressor);
             }
@@ -58,6 +59,28 @@ public sealed class LayerConverter(CsbuildRoot root)
         var mediaType = target.OciLayerMediaType();
         root.Database.PutConversion(new BlobConversion(sourceBlob, name, levelKey, blob, size, mediaType));
         return (new Descriptor { MediaType = mediaType, Digest = blob.ToString(), Size = size }, false);
+    }
+
+    /// <summary>The recorded conversion, when its blob is still in the store.</summary>
+    public Descriptor? Find(Digest sourceBlob, LayerCompression target, int? level) =>
+        root.Database.FindConversion(sourceBlob, Name(target), level ?? DefaultLevelKey) is { } known && root.Content.Exists(known.Target)
+            ? new Descriptor { MediaType = known.MediaType, Digest = known.Target.ToString(), Size = known.TargetSize }
+            : null;
+
+    /// <summary>Writes to two streams (the store's blob writer, the upload); disposing leaves both open.</summary>
+    private sealed class TeeWriteStream(Stream first, Stream second) : WriteOnlyStreamBase
+    {
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            first.Write(buffer);
+            second.Write(buffer);
+        }
+
+        public override void Flush()
+        {
+            first.Flush();
+            second.Flush();
+        }
     }
 
     private static Digest CopyHashing(Stream source, Stream destination)

@@ -1,5 +1,7 @@
 using Csbuild.Cache;
 using Csbuild.Cache.Images;
+using Csbuild.Oci.Compression;
+using Csbuild.Solver.Export;
 using Csbuild.Oci.Model;
 using Csbuild.Oci.Registry;
 using Csbuild.Solver.Graph;
@@ -48,35 +50,37 @@ public static class ImagePusher
 
         var stored = root.Content.ReadAllBytes(record.ManifestDigest);
         var mediaType = OciJson.PeekMediaType(stored) ?? record.MediaType;
-        var content = RegistryForm.Of(root, stored, mediaType);
         // Blobs the registry already holds in the image's source repository can be linked instead of uploaded.
         var mountFrom = ImageReference.TryParse(record.Name, out var source) && source.Registry == destination.Registry ? source.Repository : null;
         var counts = new TransferCounts();
-        if (await AlreadyPushedAsync(root, content, mediaType, destination, client, progress, counts, cancellationToken).ConfigureAwait(false))
-            return new PushResult(new Descriptor { MediaType = mediaType, Digest = Digest.Of(content).ToString(), Size = content.Length }, 0, counts.Skipped);
+        // Known only when every uncompressed layer was compressed before; otherwise this is no repeat push.
+        if (RegistryForm.TryOf(root, stored, mediaType) is { } ready
+            && await AlreadyPushedAsync(root, ready, mediaType, destination, client, progress, counts, cancellationToken).ConfigureAwait(false))
+            return new PushResult(new Descriptor { MediaType = mediaType, Digest = Digest.Of(ready).ToString(), Size = ready.Length }, 0, counts.Skipped);
 
         if (MediaTypes.IsIndex(mediaType))
         {
-            var index = OciJson.DeserializeIndex(content);
+            var index = OciJson.DeserializeIndex(stored);
             foreach (var child in index.Manifests)
             {
                 var childDigest = Digest.Parse(child.Digest);
                 if (!root.Content.Exists(childDigest))
                     throw new NotSupportedException($"image {record.Name} is an index whose manifest {childDigest} ({child.Platform?.ToString() ?? "no platform"}) "
                         + "is not in the local store; push a single-platform image instead");
-                var childContent = root.Content.ReadAllBytes(childDigest);
-                if (!MediaTypes.IsManifest(OciJson.PeekMediaType(childContent) ?? child.MediaType))
+                var childStored = root.Content.ReadAllBytes(childDigest);
+                if (!MediaTypes.IsManifest(OciJson.PeekMediaType(childStored) ?? child.MediaType))
                     throw new NotSupportedException($"image {record.Name}: nested index {childDigest} cannot be pushed");
-                await PushBlobsAsync(root, OciJson.DeserializeManifest(childContent), destination.Name, mountFrom, client, progress, counts, cancellationToken)
+                await PushBlobsAsync(root, OciJson.DeserializeManifest(childStored), destination.Name, mountFrom, client, progress, counts, cancellationToken)
                     .ConfigureAwait(false);
                 // By digest only: the tag is meant for the index.
-                var byDigest = ImageReference.Parse($"{destination.Name}@{childDigest}");
+                var childContent = RegistryForm.TryOf(root, childStored, child.MediaType) ?? throw Unconverted(record.Name);
+                var byDigest = ImageReference.Parse($"{destination.Name}@{Digest.Of(childContent)}");
                 await client.PutManifestAsync(byDigest, childContent, child.MediaType, cancellationToken).ConfigureAwait(false);
             }
         }
         else if (MediaTypes.IsManifest(mediaType))
         {
-            await PushBlobsAsync(root, OciJson.DeserializeManifest(content), destination.Name, mountFrom, client, progress, counts, cancellationToken)
+            await PushBlobsAsync(root, OciJson.DeserializeManifest(stored), destination.Name, mountFrom, client, progress, counts, cancellationToken)
                 .ConfigureAwait(false);
         }
         else
@@ -84,6 +88,7 @@ public static class ImagePusher
             throw new NotSupportedException($"image {record.Name}: manifest type '{mediaType}' cannot be pushed");
         }
 
+        var content = RegistryForm.TryOf(root, stored, mediaType) ?? throw Unconverted(record.Name);
         var pushed = await client.PutManifestAsync(destination, content, mediaType, cancellationToken).ConfigureAwait(false);
         var descriptor = new Descriptor { MediaType = mediaType, Digest = pushed.ToString(), Size = content.Length };
         return new PushResult(descriptor, counts.Uploaded, counts.Skipped);
@@ -151,9 +156,29 @@ public static class ImagePusher
                 throw new InvalidDataException($"blob {digest} in the local store is {size} bytes, the manifest says {blob.Size}");
         }
 
+        var converter = new LayerConverter(root);
         var options = new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentUploads, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(distinct, options, async (blob, ct) =>
         {
+            if (RegistryForm.IsUncompressedLayer(blob))
+            {
+                var source = Digest.Parse(blob.Digest);
+                if (converter.Find(source, LayerCompression.Gzip, null) is { } compressed)
+                {
+                    blob = compressed;
+                }
+                else
+                {
+                    var (made, uploaded) = await CompressWhileUploadingAsync(converter, source, repository, client, progress, ct).ConfigureAwait(false);
+                    if (uploaded)
+                    {
+                        counts.Add(uploaded: true);
+                        progress?.Report(new BlobTransfer(Digest.Parse(made.Digest), made.MediaType, made.Size, made.Size, BlobTransferState.Completed));
+                        return;
+                    }
+                    blob = made; // the streamed upload failed: push the now complete blob the usual way, with retries
+                }
+            }
             var digest = Digest.Parse(blob.Digest);
             var bytes = progress is null ? null
                 : new SynchronousProgress<long>(n => progress.Report(new BlobTransfer(digest, blob.MediaType, blob.Size, n, BlobTransferState.Transferring)));
@@ -169,6 +194,27 @@ public static class ImagePusher
             progress?.Report(new BlobTransfer(digest, blob.MediaType, blob.Size, blob.Size, state));
         }).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Compresses an uncompressed layer into the store and uploads the compressed bytes as they come, so the push takes
+    /// about as long as the slower of the two rather than both in turn (as buildah and docker stream their layers).
+    /// </summary>
+    private static async Task<(Descriptor Blob, bool Uploaded)> CompressWhileUploadingAsync(LayerConverter converter, Digest source,
+        RepositoryName repository, RegistryClient client, IProgress<BlobTransfer>? progress, CancellationToken ct)
+    {
+        Descriptor? made = null;
+        var bytes = progress is null ? null
+            : new SynchronousProgress<long>(n => progress.Report(new BlobTransfer(source, MediaTypes.OciLayerGzip, 0, n, BlobTransferState.Transferring)));
+        // An uncompressed layer's blob is its tar: its digest is the diff_id the converter checks the tar against.
+        var upload = await client.UploadWhileProducingAsync(repository,
+            stream => made = converter.Convert(source, source, LayerCompression.Gzip, null, alsoTo: stream).Blob, bytes, ct).ConfigureAwait(false);
+        // Another process may have finished the same conversion first (nothing was streamed then): push its blob instead.
+        var uploaded = upload.Uploaded && upload.Digest.ToString() == made!.Digest && upload.Size == made.Size;
+        return (made!, uploaded);
+    }
+
+    private static InvalidOperationException Unconverted(string name) =>
+        new($"image {name}: a layer still has no compressed copy after its push");
 
     private sealed class TransferCounts
     {

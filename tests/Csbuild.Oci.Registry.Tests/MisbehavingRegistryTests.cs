@@ -21,6 +21,40 @@ public class MisbehavingRegistryTests
     private static RepositoryName Repo(StubServer server) => new(server.Host, "stub/app");
 
     [Fact]
+    public async Task AStreamedUploadTheRegistryRefuses_IsReported_AfterTheContentWasProducedInFull()
+    {
+        using var server = Registry(async (context, request) =>
+        {
+            if (request.Method == "POST") await StubServer.Respond(context, 202, null, null, ("Location", "/v2/stub/app/blobs/uploads/session-1"));
+            else await StubServer.Respond(context, 500);
+        });
+        using var client = new RegistryClient(TestOptions.Anonymous(TestOptions.QuickRetry(attempts: 1)));
+        var upload = await client.UploadWhileProducingAsync(Repo(server), stream => stream.Write(Blob.Content));
+        Assert.False(upload.Uploaded);
+        Assert.Contains("500", upload.Error!.Message);
+        Assert.Equal((Blob.Digest, Blob.Size), (upload.Digest, upload.Size)); // produced to the end: the caller can push it again
+        Assert.DoesNotContain(server.RequestsTo("/v2/stub/app/blobs/uploads/session-1"), r => r.Method == "PUT");
+    }
+
+    [Fact]
+    public async Task AProducerThatFails_BreaksOffTheStreamedUpload_AndItsErrorIsThrown()
+    {
+        using var server = Registry(async (context, request) =>
+        {
+            if (request.Method == "POST") await StubServer.Respond(context, 202, null, null, ("Location", "/v2/stub/app/blobs/uploads/session-2"));
+            else await StubServer.Respond(context, 202, null, null, ("Location", "/v2/stub/app/blobs/uploads/session-2"));
+        });
+        using var client = new RegistryClient(TestOptions.Anonymous());
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => client.UploadWhileProducingAsync(Repo(server), stream =>
+        {
+            stream.Write(Blob.Content);
+            throw new InvalidDataException("layer tar does not match its diff_id");
+        }));
+        Assert.Contains("diff_id", error.Message);
+        Assert.DoesNotContain(server.RequestsTo("/v2/stub/app/blobs/uploads/session-2"), r => r.Method == "PUT");
+    }
+
+    [Fact]
     public async Task WrongBlobContentIsADigestMismatch()
     {
         var other = TestBlob.Random(Blob.Content.Length, seed: 100);

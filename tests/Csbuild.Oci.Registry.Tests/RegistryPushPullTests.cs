@@ -44,6 +44,29 @@ public class RegistryPushPullTests(RegistryFixture registry) : IClassFixture<Reg
     }
 
     [Fact]
+    public async Task ABlobUploadedWhileItIsProduced_IsStoredUnderTheDigestOfWhatWasWritten()
+    {
+        using var client = new RegistryClient(TestOptions.Anonymous());
+        var content = TestBlob.Random(20 * 1024 * 1024 + 321, seed: 11); // beyond the pipe's 8 MiB: the producer waits for the network
+        var repository = Ref("pushpull/streamed:v1").Name;
+        var progress = new List<long>();
+
+        var upload = await client.UploadWhileProducingAsync(repository, stream =>
+        {
+            for (int offset = 0; offset < content.Content.Length; offset += 100_003)
+                stream.Write(content.Content, offset, Math.Min(100_003, content.Content.Length - offset));
+        }, new SyncProgress(progress));
+
+        Assert.True(upload.Uploaded, upload.Error?.Message);
+        Assert.Equal((content.Digest, content.Size), (upload.Digest, upload.Size));
+        Assert.True(await client.BlobExistsAsync(repository, content.Digest));
+        using var copy = new MemoryStream();
+        await client.FetchBlobAsync(repository, content.Digest, content.Size, copy);
+        Assert.Equal(content.Content, copy.ToArray());
+        Assert.Equal(content.Size, progress.Last());
+    }
+
+    [Fact]
     public async Task ChunkedUploadIsUsedAboveTheThresholdAndSkopeoVerifiesTheBlobs()
     {
         var (options, handler) = RecordingHandler.Wrap(TestOptions.Anonymous() with
