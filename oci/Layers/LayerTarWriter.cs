@@ -38,12 +38,17 @@ public static class LayerTarWriter
         var uncompressed = tarBytes ?? blob;
 
         int entryCount;
-        using (var tar = new TarArchiveWriter(uncompressed))
+        // The walk (stat, xattrs, reading files) on this thread; hashing, compressing and writing the blob on another.
+        using (var handoff = new HandoffWriteStream(uncompressed))
         {
-            using var walker = new DiffTreeArchiver(root, tar, options);
-            walker.ArchiveContents();
-            tar.Finish();
-            entryCount = walker.EntryCount;
+            using (var tar = new TarArchiveWriter(handoff))
+            {
+                using var walker = new DiffTreeArchiver(root, tar, options);
+                walker.ArchiveContents();
+                tar.Finish();
+                entryCount = walker.EntryCount;
+            }
+            handoff.Complete();
         }
         compressor?.Dispose(); // ends the gzip member / zstd frame, so the blob is complete before it is measured
 
