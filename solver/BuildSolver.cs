@@ -25,6 +25,7 @@ public sealed class BuildSolver
     private readonly ConcurrentDictionary<Vertex, byte> _announcedCached = new();
     private CancellationTokenSource? _failFast;
     private readonly ConcurrentDictionary<Vertex, Lazy<Task<SolvedRef>>> _results = new();
+    private readonly ConcurrentDictionary<Vertex, Cache.Metadata.CacheRecord> _records = new();
 
     public BuildSolver(CsbuildRoot root, BuildGraph graph, IImageResolver images, SolveOptions options, IProgressSink progress)
     {
@@ -90,14 +91,14 @@ public sealed class BuildSolver
         if (vertex.Op is ImageOp image)
             return await _runners.Image.RunAsync(vertex, image, ct);
 
-        if (TryCached(vertex, key, out var cached))
+        if (TryCached(vertex, key, out var cached) && await StageRecordsHeldAsync(vertex, ct))
         {
             ReportCachedAncestors(vertex);
             Report(new VertexCached(vertex.Id, vertex.Name, DateTimeOffset.UtcNow));
             return new ChainRef(cached);
         }
         var contentKey = await ContentKeyAsync(vertex, ct);
-        if (contentKey is not null && TryCachedByContent(vertex, key, contentKey, out var sameContent))
+        if (contentKey is not null && TryCachedByContent(vertex, key, contentKey, out var sameContent) && await StageRecordsHeldAsync(vertex, ct))
         {
             ReportCachedAncestors(vertex);
             Report(new VertexCached(vertex.Id, vertex.Name, DateTimeOffset.UtcNow));
@@ -107,7 +108,7 @@ public sealed class BuildSolver
         var inputs = await Task.WhenAll(vertex.Inputs.Select(input => Solve(input, ct)));
         // Another process may be running this very step: wait for it and use its result rather than race it.
         using var stepLock = await _root.LockStepAsync(key, ct);
-        if (TryCached(vertex, key, out var made))
+        if (TryCached(vertex, key, out var made) && await StageRecordsHeldAsync(vertex, ct))
         {
             Report(new VertexCached(vertex.Id, vertex.Name, DateTimeOffset.UtcNow));
             return new ChainRef(made);
@@ -124,8 +125,10 @@ public sealed class BuildSolver
                 FileOp file => await Task.Run(() => _runners.File.Run(vertex, file, inputs, ct), ct),
                 _ => throw new BuildException($"the solver cannot execute {vertex.Op.GetType().Name} vertices"),
             };
-            _root.Database.PutRecord(key, result, baseChain, vertex.Name);
-            if (contentKey is not null) _root.Database.PutRecord(contentKey, result, baseChain, vertex.Name);
+            var created = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            _root.Database.PutRecord(key, result, baseChain, vertex.Name, created);
+            if (contentKey is not null) _root.Database.PutRecord(contentKey, result, baseChain, vertex.Name, created);
+            _records[vertex] = new Cache.Metadata.CacheRecord(key, result, baseChain, created);
             Report(new VertexCompleted(vertex.Id, vertex.Name, DateTimeOffset.UtcNow, started.Elapsed));
             return new ChainRef(result);
         }
@@ -150,6 +153,7 @@ public sealed class BuildSolver
     /// <summary>The cache record of a solved vertex: whether it added a layer, and when that result was built.</summary>
     public async Task<Cache.Metadata.CacheRecord?> RecordOfAsync(Vertex vertex, CancellationToken ct)
     {
+        if (_records.TryGetValue(vertex, out var held)) return held;
         var key = await _keys.KeyOf(vertex, ct);
         // A step skipped below an imported hit has no local record; the imported cache knows its result.
         return _root.Database.FindRecord(key, touch: false) ?? _options.CacheImport?.RecordOf(key);
@@ -178,6 +182,29 @@ public sealed class BuildSolver
             return true;
         }
         return false;
+    }
+
+    /// <summary>
+    /// Holds the records of a hit and of the steps below it in its stage (input 0 down to the base image), which the
+    /// image's history is made from. A collector in another process may have dropped some of those records while
+    /// keeping the one that hit (least recently used first); such a hit is not taken — the steps are solved, and run
+    /// where they must — rather than giving an image whose history calls a layer-adding step empty. The records read
+    /// here are touched, so they stay at least as recent as the hit above them.
+    /// </summary>
+    private async Task<bool> StageRecordsHeldAsync(Vertex hit, CancellationToken ct)
+    {
+        var found = new List<(Vertex, Cache.Metadata.CacheRecord)>();
+        for (var vertex = hit; vertex is not null; vertex = vertex.Inputs.Count > 0 ? vertex.Inputs[0] : null)
+        {
+            if (vertex.Op is LocalOp or ScratchOp or ImageOp) break;
+            if (_records.ContainsKey(vertex)) break; // solved in this build: it and what is below it are held already
+            var key = await _keys.KeyOf(vertex, ct);
+            var record = _root.Database.FindRecord(key) ?? _options.CacheImport?.RecordOf(key);
+            if (record is null) return false;
+            found.Add((vertex, record));
+        }
+        foreach (var (vertex, record) in found) _records.TryAdd(vertex, record);
+        return true;
     }
 
     /// <summary>The vertex's content key when it has one that differs from its definition key (and the cache may be used).</summary>

@@ -65,6 +65,39 @@ public sealed class CacheBehaviourTests(BusyboxStoreFixture busybox)
         Assert.Equal("3", seen.Stdout.Trim());
     }
 
+    /// <summary>
+    /// A collector drops least recently used records first, so the record of a step below a hit may be gone while the
+    /// hit remains. The image's history needs every step's record (did it add a layer, when was it built): such a hit is
+    /// not taken; the step below runs again and the image is the same one.
+    /// </summary>
+    [Fact]
+    public void AHitWhoseStageLostARecordBelowIt_IsNotTaken_AndTheImageStaysTheSame()
+    {
+        using var dir = new TempDirectory();
+        var root = busybox.NewRootWithBusybox(dir);
+        var ctx = dir.Combine("ctx");
+        dir.Write("ctx/Dockerfile", "FROM busybox:latest\nCOPY a.txt /a.txt\nRUN cat /a.txt > /b.txt\n");
+        dir.Write("ctx/a.txt", "a");
+        var env = new Dictionary<string, string?> { ["SOURCE_DATE_EPOCH"] = "1700000000" };
+        var first = CsbuildProgram.Run(root, env, "build", "--progress=plain", "--iidfile", dir.Combine("iid1"), ctx);
+        Assert.True(first.ExitCode == 0, first.ToString());
+
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(root, "cache.db")};Pooling=False"))
+        {
+            db.Open();
+            using var delete = db.CreateCommand();
+            delete.CommandText = "DELETE FROM cache_records WHERE description LIKE '%COPY a.txt%'";
+            Assert.Equal(1, delete.ExecuteNonQuery());
+        }
+
+        var again = CsbuildProgram.Run(root, env, "build", "--progress=plain", "--iidfile", dir.Combine("iid2"), ctx);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        var progress = new PlainProgress(again.Stderr);
+        Assert.Equal("DONE", progress.OutcomeOf("COPY a.txt"));
+        Assert.Equal("CACHED", progress.OutcomeOf("RUN cat /a.txt"));
+        Assert.Equal(File.ReadAllText(dir.Combine("iid1")), File.ReadAllText(dir.Combine("iid2")));
+    }
+
     [Fact]
     public void ChangingAFile_RerunsExactlyTheStepsThatDependOnIt_WhileTouchAndIgnoredFilesHit()
     {
