@@ -1,4 +1,5 @@
 using Csbuild.Cache;
+using Csbuild.Oci.Layers.Streams;
 using Csbuild.Oci.Model;
 using Csbuild.Oci.Registry;
 using Csbuild.Solver.Graph;
@@ -77,10 +78,15 @@ public static class ImagePuller
         }
         var bytes = progress is null ? null
             : new SynchronousProgress<long>(n => progress.Report(new BlobTransfer(digest, blob.MediaType, blob.Size, n, BlobTransferState.Transferring)));
-        using (var writer = root.Content.BeginWrite())
+        using (var writer = root.Content.BeginWriteDigestedByCaller())
         {
-            // The writer hashes as it goes and Commit verifies: nothing unverified becomes visible in the store.
-            await client.FetchBlobAsync(repository, digest, blob.Size, writer, bytes, cancellationToken).ConfigureAwait(false);
+            // The client hashes what it receives and throws on a mismatch, so the store need not hash it again; the file
+            // is written on another thread meanwhile. Nothing unverified becomes visible in the store.
+            using (var handoff = new HandoffWriteStream(writer))
+            {
+                await client.FetchBlobAsync(repository, digest, blob.Size, handoff, bytes, cancellationToken).ConfigureAwait(false);
+                handoff.Complete();
+            }
             if (writer.Written != blob.Size)
                 throw new InvalidDataException($"blob {digest} of {repository}: received {writer.Written} bytes, the manifest says {blob.Size}");
             writer.Commit(digest);

@@ -10,7 +10,7 @@ namespace Csbuild.Oci.Layers.Streams;
 /// instead of in turn. At most <see cref="Buffers"/> buffers of <see cref="BufferSize"/> bytes are in flight. The inner
 /// stream's failure is thrown by the next Write or by Complete; Complete must be called before the inner stream is used.
 /// </summary>
-internal sealed class HandoffWriteStream : WriteOnlyStreamBase
+public sealed class HandoffWriteStream : WriteOnlyStreamBase
 {
     public const int BufferSize = 1 << 20;
     public const int Buffers = 4;
