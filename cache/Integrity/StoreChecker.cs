@@ -28,7 +28,7 @@ public static class StoreChecker
         var liveChains = layers.Select(l => l.ChainId).Where(c => !dropped.Contains(c)).ToHashSet(StringComparer.Ordinal);
         int records = CheckRecords(root, liveChains, leased, repair, problems);
         int images = CheckImages(root, BlobUsable, unusable, repair, problems);
-        CheckConversions(root, BlobUsable, repair, problems);
+        CheckConversions(root, unusable, repair, problems);
         return new StoreCheckReport(problems, blobs, blobBytes, layers.Count, records, images);
     }
 
@@ -223,11 +223,15 @@ public static class StoreChecker
         }
     }
 
-    private static void CheckConversions(CsbuildRoot root, Func<Digest, bool> blobUsable, bool repair, List<StoreProblem> problems)
+    /// <summary>
+    /// A converted blob is a cache: one that is gone (collected, or never kept: a push streams it) is converted again when
+    /// needed; only a corrupt one is a problem, since a later export would copy it.
+    /// </summary>
+    private static void CheckConversions(CsbuildRoot root, IReadOnlySet<Digest> unusable, bool repair, List<StoreProblem> problems)
     {
         foreach (var conversion in root.Database.AllConversions())
         {
-            if (blobUsable(conversion.Target)) continue;
+            if (!unusable.Contains(conversion.Target)) continue;
             string? repaired = null;
             if (repair)
             {
@@ -236,7 +240,7 @@ public static class StoreChecker
                 repaired = "row dropped (converted again when needed)";
             }
             problems.Add(new StoreProblem(StoreProblemKind.StaleConversion, $"{conversion.Source} → {conversion.Compression}",
-                $"converted blob {conversion.Target} is missing or corrupt", repaired));
+                $"converted blob {conversion.Target} is corrupt", repaired));
         }
     }
 

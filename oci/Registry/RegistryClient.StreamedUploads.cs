@@ -26,7 +26,9 @@ public sealed partial class RegistryClient
     /// a failed upload is reported in the result once <paramref name="produce"/> has finished, so that the caller can
     /// push the then complete blob with <see cref="PushBlobAsync"/>, which retries.
     /// </summary>
-    /// <param name="produce">Writes the whole blob into the stream it is given; runs on a pool thread.</param>
+    /// <param name="produce">Writes the whole blob into the stream it is given, on a pool thread. It may dispose the stream
+    /// once the last byte is written: the upload then completes while <paramref name="produce"/> goes on (making its own
+    /// copy durable, say).</param>
     public async Task<StreamedUpload> UploadWhileProducingAsync(RepositoryName repository, Action<Stream> produce,
         IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -74,7 +76,8 @@ public sealed partial class RegistryClient
                 await pipe.Reader.CompleteAsync().ConfigureAwait(false); // the producer goes on alone if the upload stopped early
             }
         }
-        await producing.ConfigureAwait(false);
+        // Finished with the stream (disposed) or finished altogether: either way every byte of the blob has been written.
+        if (await Task.WhenAny(feed.Finished, producing).ConfigureAwait(false) == producing) await producing.ConfigureAwait(false);
         var digest = feed.Digest();
         if (error is null && location is not null)
         {
@@ -87,6 +90,7 @@ public sealed partial class RegistryClient
                 error = e;
             }
         }
+        await producing.ConfigureAwait(false);
         return new StreamedUpload(digest, feed.BytesWritten, error);
     }
 
@@ -146,11 +150,16 @@ public sealed partial class RegistryClient
     {
         private readonly System.Security.Cryptography.IncrementalHash _hash =
             System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private bool _open = enabled;
+        private Digest? _digest;
 
         public long BytesWritten { get; private set; }
 
-        public Digest Digest() => Model.Digest.FromHash(_hash.GetHashAndReset());
+        /// <summary>Completes when the producer disposes the stream: nothing more will be written.</summary>
+        public Task Finished => _finished.Task;
+
+        public Digest Digest() => _digest ??= Model.Digest.FromHash(_hash.GetHashAndReset());
 
         public override void Write(ReadOnlySpan<byte> buffer)
         {
@@ -167,7 +176,13 @@ public sealed partial class RegistryClient
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing) _hash.Dispose();
+            if (disposing && !_finished.Task.IsCompleted)
+            {
+                Digest();
+                _hash.Dispose();
+                writer.Complete();
+                _finished.TrySetResult();
+            }
             base.Dispose(disposing);
         }
     }

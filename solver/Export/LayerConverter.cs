@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Csbuild.Cache;
 using Csbuild.Cache.Metadata;
 using Csbuild.Oci.Compression;
+using Csbuild.Oci.Layers.Streams;
 using Csbuild.Oci.Model;
 
 namespace Csbuild.Solver.Export;
@@ -31,9 +32,8 @@ public sealed class LayerConverter(CsbuildRoot root)
     };
 
     /// <summary>The blob of layer <paramref name="diffId"/> compressed as asked: from the conversion table, or made now.</summary>
-    /// <param name="alsoTo">Receives the converted bytes too as they are made (a push streams them to the registry); untouched on reuse.</param>
     /// <returns>An OCI-typed descriptor of the converted blob, and whether it was reused rather than made.</returns>
-    public (Descriptor Blob, bool Reused) Convert(Digest sourceBlob, Digest diffId, LayerCompression target, int? level, Stream? alsoTo = null)
+    public (Descriptor Blob, bool Reused) Convert(Digest sourceBlob, Digest diffId, LayerCompression target, int? level)
     {
         if (Find(sourceBlob, target, level) is { } known) return (known, true);
         var name = Name(target);
@@ -44,15 +44,13 @@ public sealed class LayerConverter(CsbuildRoot root)
         using (var writer = root.Content.BeginWrite())
         {
             Digest actualDiffId;
-            using (var source = root.Content.OpenRead(sourceBlob))
-            using (var tar = LayerCompressionStreams.OpenDecompressor(source, MaxLayerBytes, out _))
-            using (var output = alsoTo is null ? null : new TeeWriteStream(writer, alsoTo))
-            using (var compressor = LayerCompressionStreams.CreateCompressor((Stream?)output ?? writer, target, target == LayerCompression.None ? null : level, leaveOpen: true))
+            // The store's file is written (and hashed) on another thread, beside the compressor's own work.
+            using (var store = new HandoffWriteStream(writer))
             {
-                actualDiffId = CopyHashing(tar, compressor);
+                actualDiffId = Compress(sourceBlob, target, level, store);
+                store.Complete();
             }
-            if (actualDiffId != diffId)
-                throw new InvalidDataException($"layer blob {sourceBlob} does not hold layer {diffId} (its tar hashes to {actualDiffId}); rebuild with --no-cache");
+            CheckDiffId(sourceBlob, diffId, actualDiffId);
             size = writer.Written;
             blob = writer.Commit();
         }
@@ -61,26 +59,51 @@ public sealed class LayerConverter(CsbuildRoot root)
         return (new Descriptor { MediaType = mediaType, Digest = blob.ToString(), Size = size }, false);
     }
 
-    /// <summary>The recorded conversion, when its blob is still in the store.</summary>
+    /// <summary>
+    /// Compresses the layer straight into <paramref name="destination"/> (a push streams it to the registry) without
+    /// keeping the bytes: only the result's digest is recorded, which is all a later push needs to see that the registry
+    /// has it. The destination is disposed once the last byte is written and the source checked.
+    /// </summary>
+    public Descriptor CompressInto(Digest sourceBlob, Digest diffId, LayerCompression target, int? level, Stream destination)
+    {
+        Digest actualDiffId;
+        Digest blob;
+        long size;
+        using (var hashed = new DigestingWriteStream(destination, leaveOpen: true))
+        {
+            actualDiffId = Compress(sourceBlob, target, level, hashed);
+            CheckDiffId(sourceBlob, diffId, actualDiffId);
+            (blob, size) = (hashed.Digest(), hashed.BytesWritten);
+        }
+        destination.Dispose();
+        var mediaType = target.OciLayerMediaType();
+        root.Database.PutConversion(new BlobConversion(sourceBlob, Name(target), level ?? DefaultLevelKey, blob, size, mediaType, Stored: false));
+        return new Descriptor { MediaType = mediaType, Digest = blob.ToString(), Size = size };
+    }
+
+    /// <summary>The recorded conversion, when its blob is in the store.</summary>
     public Descriptor? Find(Digest sourceBlob, LayerCompression target, int? level) =>
-        root.Database.FindConversion(sourceBlob, Name(target), level ?? DefaultLevelKey) is { } known && root.Content.Exists(known.Target)
+        Known(sourceBlob, target, level) is { } known && root.Content.Exists(Digest.Parse(known.Digest)) ? known : null;
+
+    /// <summary>The recorded conversion, whether or not its bytes are kept (a push records digests only).</summary>
+    public Descriptor? Known(Digest sourceBlob, LayerCompression target, int? level) =>
+        root.Database.FindConversion(sourceBlob, Name(target), level ?? DefaultLevelKey) is { } known
             ? new Descriptor { MediaType = known.MediaType, Digest = known.Target.ToString(), Size = known.TargetSize }
             : null;
 
-    /// <summary>Writes to two streams (the store's blob writer, the upload); disposing leaves both open.</summary>
-    private sealed class TeeWriteStream(Stream first, Stream second) : WriteOnlyStreamBase
+    /// <summary>Decompresses the source (whatever it is stored as) and compresses it into <paramref name="output"/>; returns the tar's digest.</summary>
+    private Digest Compress(Digest sourceBlob, LayerCompression target, int? level, Stream output)
     {
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            first.Write(buffer);
-            second.Write(buffer);
-        }
+        using var source = root.Content.OpenRead(sourceBlob);
+        using var tar = LayerCompressionStreams.OpenDecompressor(source, MaxLayerBytes, out _);
+        using var compressor = LayerCompressionStreams.CreateCompressor(output, target, target == LayerCompression.None ? null : level, leaveOpen: true);
+        return CopyHashing(tar, compressor);
+    }
 
-        public override void Flush()
-        {
-            first.Flush();
-            second.Flush();
-        }
+    private static void CheckDiffId(Digest sourceBlob, Digest diffId, Digest actual)
+    {
+        if (actual != diffId)
+            throw new InvalidDataException($"layer blob {sourceBlob} does not hold layer {diffId} (its tar hashes to {actual}); rebuild with --no-cache");
     }
 
     private static Digest CopyHashing(Stream source, Stream destination)

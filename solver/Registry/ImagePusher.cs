@@ -163,9 +163,16 @@ public static class ImagePusher
             if (RegistryForm.IsUncompressedLayer(blob))
             {
                 var source = Digest.Parse(blob.Digest);
-                if (converter.Find(source, LayerCompression.Gzip, null) is { } compressed)
+                if (converter.Find(source, LayerCompression.Gzip, null) is { } stored)
                 {
-                    blob = compressed;
+                    blob = stored; // compressed before, bytes at hand (an archive or cache export made it): pushed as usual
+                }
+                else if (converter.Known(source, LayerCompression.Gzip, null) is { } known
+                    && await client.BlobExistsAsync(repository, Digest.Parse(known.Digest), ct).ConfigureAwait(false))
+                {
+                    counts.Add(uploaded: false);
+                    progress?.Report(new BlobTransfer(Digest.Parse(known.Digest), known.MediaType, known.Size, known.Size, BlobTransferState.AlreadyExists));
+                    return;
                 }
                 else
                 {
@@ -176,7 +183,8 @@ public static class ImagePusher
                         progress?.Report(new BlobTransfer(Digest.Parse(made.Digest), made.MediaType, made.Size, made.Size, BlobTransferState.Completed));
                         return;
                     }
-                    blob = made; // the streamed upload failed: push the now complete blob the usual way, with retries
+                    // The streamed upload failed: compress into the store and push that blob the usual way, with retries.
+                    blob = converter.Convert(source, source, LayerCompression.Gzip, null).Blob;
                 }
             }
             var digest = Digest.Parse(blob.Digest);
@@ -196,8 +204,9 @@ public static class ImagePusher
     }
 
     /// <summary>
-    /// Compresses an uncompressed layer into the store and uploads the compressed bytes as they come, so the push takes
-    /// about as long as the slower of the two rather than both in turn (as buildah and docker stream their layers).
+    /// Compresses an uncompressed layer straight into its upload, as buildah and docker stream their layers: the push
+    /// takes about as long as the slower of the two rather than both in turn, and nothing is written to disk. The result's
+    /// digest is recorded, so a later push of the same image knows what the registry has without compressing again.
     /// </summary>
     private static async Task<(Descriptor Blob, bool Uploaded)> CompressWhileUploadingAsync(LayerConverter converter, Digest source,
         RepositoryName repository, RegistryClient client, IProgress<BlobTransfer>? progress, CancellationToken ct)
@@ -207,8 +216,7 @@ public static class ImagePusher
             : new SynchronousProgress<long>(n => progress.Report(new BlobTransfer(source, MediaTypes.OciLayerGzip, 0, n, BlobTransferState.Transferring)));
         // An uncompressed layer's blob is its tar: its digest is the diff_id the converter checks the tar against.
         var upload = await client.UploadWhileProducingAsync(repository,
-            stream => made = converter.Convert(source, source, LayerCompression.Gzip, null, alsoTo: stream).Blob, bytes, ct).ConfigureAwait(false);
-        // Another process may have finished the same conversion first (nothing was streamed then): push its blob instead.
+            stream => made = converter.CompressInto(source, source, LayerCompression.Gzip, null, stream), bytes, ct).ConfigureAwait(false);
         var uploaded = upload.Uploaded && upload.Digest.ToString() == made!.Digest && upload.Size == made.Size;
         return (made!, uploaded);
     }

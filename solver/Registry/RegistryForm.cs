@@ -8,9 +8,8 @@ namespace Csbuild.Solver.Registry;
 /// <summary>
 /// The form in which a local image goes to a registry. csbuild stores the layers it builds uncompressed (as Docker's and
 /// buildah's stores do), and registries and runtimes expect compressed layers: those layers are gzip-compressed on the
-/// way (by <see cref="ImagePusher"/>, while uploading them), once per layer (the conversion table remembers the result),
-/// and the manifest — for an index, each child and the index — is rewritten to name them, as <c>docker push</c>
-/// compresses. An image with no uncompressed layer (pulled, or exported with a compression) goes as it is, byte for
+/// way (by <see cref="ImagePusher"/>, while uploading them; the conversion table remembers each result's digest), and
+/// the manifest — for an index, each child and the index — is rewritten to name them, as <c>docker push</c> compresses. An image with no uncompressed layer (pulled, or exported with a compression) goes as it is, byte for
 /// byte, so its digest does not change.
 /// </summary>
 internal static class RegistryForm
@@ -56,7 +55,7 @@ internal static class RegistryForm
         {
             var layer = manifest.Layers[i];
             if (!IsUncompressedLayer(layer)) continue;
-            if (converter.Find(Digest.Parse(layer.Digest), LayerCompression.Gzip, null) is not { } gzip) return null;
+            if (converter.Known(Digest.Parse(layer.Digest), LayerCompression.Gzip, null) is not { } gzip) return null;
             manifest.Layers[i] = new Descriptor
             {
                 MediaType = docker ? MediaTypes.DockerLayerGzip : MediaTypes.OciLayerGzip,

@@ -35,6 +35,47 @@ public sealed class MetadataTests
     }
 
     [Fact]
+    public void Conversions_RecordWhetherTheirBytesAreKept_AndAStoredCopyIsNotForgotten()
+    {
+        using var dir = new TempDirectory();
+        using var root = CsbuildRoot.Open(dir.Combine("root"));
+        var source = Digest.Of("tar");
+        var gzip = Digest.Of("gz");
+        root.Database.PutConversion(new BlobConversion(source, "gzip", -1, gzip, 10, MediaTypes.OciLayerGzip, Stored: false));
+        Assert.False(root.Database.FindConversion(source, "gzip", -1)!.Stored);
+        root.Database.PutConversion(new BlobConversion(source, "gzip", -1, gzip, 10, MediaTypes.OciLayerGzip, Stored: true));
+        Assert.True(root.Database.FindConversion(source, "gzip", -1)!.Stored);
+        // Pushing the same layer again (digest only) does not make the kept copy look absent.
+        root.Database.PutConversion(new BlobConversion(source, "gzip", -1, gzip, 10, MediaTypes.OciLayerGzip, Stored: false));
+        Assert.True(root.Database.FindConversion(source, "gzip", -1)!.Stored);
+    }
+
+    [Fact]
+    public void AConversionsTable_FromBeforeDigestOnlyRecords_GainsTheColumn_WithItsRowsStored()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine("root");
+        using (var root = CsbuildRoot.Open(path)) { }
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(path, "cache.db")};Pooling=False"))
+        {
+            db.Open();
+            using var create = db.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE blob_conversions(source_digest TEXT NOT NULL, compression TEXT NOT NULL, level INTEGER NOT NULL,
+                  target_digest TEXT NOT NULL, target_size INTEGER NOT NULL, media_type TEXT NOT NULL, created_at INTEGER NOT NULL,
+                  PRIMARY KEY(source_digest, compression, level));
+                """ + $"INSERT INTO blob_conversions VALUES('{Digest.Of("old tar")}', 'gzip', -1, '{Digest.Of("old gz")}', 5, '{MediaTypes.OciLayerGzip}', 0);";
+            create.ExecuteNonQuery();
+        }
+        using (var root = CsbuildRoot.Open(path))
+        {
+            var old = root.Database.FindConversion(Digest.Of("old tar"), "gzip", -1);
+            Assert.NotNull(old);
+            Assert.True(old.Stored);
+        }
+    }
+
+    [Fact]
     public void AddLayer_KeepsTheFirstSnapshot_WhenTwoWritersRace()
     {
         using var dir = new TempDirectory();

@@ -56,6 +56,42 @@ public sealed class FaultyRegistryTests(BusyboxBase busybox, ITestOutputHelper o
         Figures.Record("registry faults injected (500, 429, dropped, slow)", proxy.FaultsInjected);
     }
 
+    /// <summary>
+    /// `csbuild push` compresses a layer built here straight into one streamed PATCH. A registry that refuses that stream
+    /// (here: a 500 to every PATCH without Content-Range, as from a proxy that cannot take a body of unknown length)
+    /// still gets the image: the layer is compressed into the store and uploaded the usual, retried way.
+    /// </summary>
+    [Fact]
+    public void APushWhoseStreamedUploadIsRefused_FallsBackToTheRetriedUpload_AndTheImageArrives()
+    {
+        using var registry = RegistryFixture.Start(new RegistryFixtureOptions());
+        using var proxy = new FaultyProxy(registry, (_, request) =>
+            request.Method == "PATCH" && request.ContentRange is null ? Fault.Error500 : Fault.None);
+        using var dir = new TempDirectory("csbuild-stream-refused");
+        var root = busybox.NewRoot(dir);
+        dir.Write("ctx/Dockerfile", "FROM busybox:latest\nCOPY data.bin /data.bin\n");
+        var data = new byte[2 << 20];
+        new Random(12).NextBytes(data);
+        File.WriteAllBytes(dir.Combine("ctx", "data.bin"), data);
+        Assert.Equal(0, CsbuildProgram.Run(root, "build", "--progress=plain", "-t", "streamed:1", dir.Combine("ctx")).ExitCode);
+
+        var image = $"{proxy.Host}/refused/app:1";
+        var push = CsbuildProgram.Run(root, "push", "streamed:1", image);
+        Assert.True(push.ExitCode == 0, push.ToString());
+        Assert.True(proxy.FaultsInjected >= 1, "the streamed upload should have been tried and refused");
+
+        var other = busybox.NewRoot(dir, dir.Combine("other-root"));
+        var pull = CsbuildProgram.Run(other, "pull", image);
+        Assert.True(pull.ExitCode == 0, pull.ToString());
+        var bundle = dir.Combine("bundle");
+        // skopeo reads the registry behind the proxy (the proxy does not pass on its Accept headers).
+        var copy = ProcessRunner.Run("skopeo", "copy", "--src-tls-verify=false", $"docker://{registry.Reference("refused/app:1")}", $"oci:{dir.Combine("layout")}:app");
+        Assert.True(copy.ExitCode == 0, copy.ToString());
+        var unpack = ProcessRunner.Run("umoci", "unpack", "--image", $"{dir.Combine("layout")}:app", bundle);
+        Assert.True(unpack.ExitCode == 0, unpack.ToString());
+        Assert.Equal(data, File.ReadAllBytes(Path.Combine(bundle, "rootfs", "data.bin")));
+    }
+
     [Theory]
     [InlineData(Fault.Error500, "500")]
     [InlineData(Fault.TooManyRequests, "429")]
