@@ -35,7 +35,8 @@ public sealed class BuildSolver
         _progress = progress;
         _digests = new Context.StatDigestCache(root.Database);
         _keys = new CacheKeys(graph, images, _digests, new Sources.RemoteSources(root.TempDirectory), ChainSourceAsync);
-        _runners = new OpRunners(root, images, _keys, options, progress);
+        var imageVertices = ImageVertices(graph.Output);
+        _runners = new OpRunners(root, images, _keys, options, progress, imageVertices.Contains);
         _slots = new SemaphoreSlim(Math.Max(1, options.Jobs));
     }
 
@@ -160,6 +161,16 @@ public sealed class BuildSolver
     }
 
     private void Report(ProgressEvent e) => _progress.Report(e);
+
+    /// <summary>The steps whose layers the output is made of: the output and those below it on input 0, down to its base image.</summary>
+    private static HashSet<Vertex> ImageVertices(Vertex output)
+    {
+        var vertices = new HashSet<Vertex>();
+        for (var vertex = output; vertex is not null && vertex.Op is not (ImageOp or LocalOp or ScratchOp);
+             vertex = vertex.Inputs.Count > 0 ? vertex.Inputs[0] : null)
+            vertices.Add(vertex);
+        return vertices;
+    }
 
     /// <summary>
     /// A usable result for the key: a local record first, then the imported caches (<c>--cache-from</c>), whose hit

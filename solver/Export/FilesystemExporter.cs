@@ -46,7 +46,7 @@ public sealed class FilesystemExporter(CsbuildRoot root, SolveOptions options)
 
     private LayerChainView ViewOf(SolvedRef output) => output switch
     {
-        ChainRef chain => new LayerChainView(new LayerStack(root, options).Directories(chain.TopChainId)),
+        ChainRef chain => new LayerChainView(Ops.ImageChains.UnpackedDirectories(root, chain.TopChainId)),
         LocalRef local => new LayerChainView([local.Source.Directory]),
         _ => throw new BuildException("the build result is not a filesystem"),
     };

@@ -55,7 +55,7 @@ public sealed class ImageExporter(CsbuildRoot root)
         for (int i = 0; i < chain.Count; i++)
         {
             ct.ThrowIfCancellationRequested();
-            var layer = chain[i];
+            var layer = Ops.LayerBlobs.Ensure(root, chain[i]); // an earlier stage's layer (FROM stage) gets its blob now
             // A layer of an imported cache record is downloaded now: the image needs its bytes.
             if (layer.BlobDigest is { } remote && root.RemoteBlobs.ProviderOf(remote) is not null)
                 await root.RemoteBlobs.EnsureLocalAsync(remote, ct);

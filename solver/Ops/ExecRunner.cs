@@ -70,7 +70,7 @@ internal sealed class ExecRunner(CsbuildRoot root, LayerStack layers, SolveOptio
             // Never delete through a mount that failed to come off: that would delete inside the layers.
             if (!MountTable.HasMountUnder(bundleDir)) Cache.StaleFiles.DeleteTree(bundleDir);
         }
-        return await Task.Run(() => layers.Commit(baseChainId, snapshot, null), ct);
+        return await Task.Run(() => layers.Commit(vertex, baseChainId, snapshot, null), ct);
     }
 
     /// <summary>The proxy variables the op's own environment does not set (a declared ARG of the same name wins).</summary>

@@ -43,7 +43,7 @@ internal sealed class FileOpRunner(CsbuildRoot root, LayerStack layers, CacheKey
                     throw new BuildException($"unsupported file action {op.Actions[i].GetType().Name}");
             }
         }
-        return layers.Commit(baseChain, snapshot, diff.OwnerOverrides);
+        return layers.Commit(vertex, baseChain, snapshot, diff.OwnerOverrides);
     }
 
     private void RunCopy(Vertex vertex, int index, CopyAction copy, IReadOnlyList<SolvedRef> inputs, DiffWriter diff)

@@ -9,10 +9,11 @@ internal sealed class OpRunners
 {
     private readonly CsbuildRoot _root;
 
-    public OpRunners(CsbuildRoot root, IImageResolver images, CacheKeys keys, SolveOptions options, IProgressSink progress)
+    /// <param name="inImage">Whether a vertex's layer is part of the image the build exports (see <see cref="LayerStack"/>).</param>
+    public OpRunners(CsbuildRoot root, IImageResolver images, CacheKeys keys, SolveOptions options, IProgressSink progress, Func<Vertex, bool> inImage)
     {
         _root = root;
-        var layers = new LayerStack(root, options);
+        var layers = new LayerStack(root, options, inImage);
         Image = new ImageSourceRunner(root, images, progress);
         Exec = new ExecRunner(root, layers, options, progress);
         File = new FileOpRunner(root, layers, keys);

@@ -65,8 +65,10 @@ public sealed class CacheRecordCollector(CsbuildRoot root, BuildGraph graph, Bui
         {
             var chain = root.Database.GetChain(record.ChainId);
             var layers = new List<ExportLayer>(chain.Count);
-            foreach (var layer in chain)
+            foreach (var stored in chain)
             {
+                // A layer committed without a blob (an earlier stage's) gets one now: the cache exports its bytes.
+                var layer = stored.BlobDigest is null && stored.Snapshot is not null ? Ops.LayerBlobs.Ensure(root, stored) : stored;
                 if (layer.BlobDigest is not { } blob || !root.RemoteBlobs.Available(blob)) return null;
                 var size = layer.BlobSize ?? (root.Content.Exists(blob) ? root.Content.Size(blob) : -1);
                 if (size < 0) return null;
