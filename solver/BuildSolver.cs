@@ -210,10 +210,11 @@ public sealed class BuildSolver
             if (vertex.Op is LocalOp or ScratchOp or ImageOp) break;
             if (_records.ContainsKey(vertex)) break; // solved in this build: it and what is below it are held already
             var key = await _keys.KeyOf(vertex, ct);
-            var record = _root.Database.FindRecord(key) ?? _options.CacheImport?.RecordOf(key);
+            var record = _root.Database.FindRecord(key, touch: false) ?? _options.CacheImport?.RecordOf(key);
             if (record is null) return false;
             found.Add((vertex, record));
         }
+        _root.Database.TouchRecords(found.Select(f => f.Item2.Key).ToList());
         foreach (var (vertex, record) in found) _records.TryAdd(vertex, record);
         return true;
     }

@@ -29,5 +29,14 @@ public sealed partial class CacheDatabase
               created_at=excluded.created_at, last_used=excluded.last_used
             """, ("$k", key), ("$c", chainId), ("$b", baseChainId), ("$d", description), ("$now", Now()), ("$created", created?.ToUnixTimeMilliseconds() ?? Now()));
 
+    /// <summary>Marks records as just used, in one statement.</summary>
+    public void TouchRecords(IReadOnlyCollection<string> keys)
+    {
+        if (keys.Count == 0) return;
+        var names = keys.Select((_, i) => "$k" + i).ToArray();
+        Execute($"UPDATE cache_records SET last_used=$now WHERE key IN ({string.Join(',', names)})",
+            [("$now", Now()), .. keys.Select((key, i) => (names[i], (object?)key))]);
+    }
+
     public int CountRecords() => Query("SELECT COUNT(*) FROM cache_records", r => r.GetInt32(0))[0];
 }

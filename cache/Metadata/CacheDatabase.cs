@@ -30,8 +30,17 @@ public sealed partial class CacheDatabase : IDisposable
         Execute("PRAGMA journal_mode=WAL;");
         Execute("PRAGMA synchronous=NORMAL;");
         Execute("PRAGMA foreign_keys=OFF;");
-        WithWriteTransaction(() => Execute(Schema));
+        // A root at this schema needs no write to be opened (every command opens it; a write transaction costs a sync).
+        if (Query("PRAGMA user_version;", r => r.GetInt64(0))[0] != SchemaVersion)
+            WithWriteTransaction(() =>
+            {
+                Execute(Schema);
+                Execute($"PRAGMA user_version={SchemaVersion};");
+            });
     }
+
+    /// <summary>Raise when <see cref="Schema"/> changes (it only ever adds tables and indexes, IF NOT EXISTS).</summary>
+    private const int SchemaVersion = 1;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS layers(
