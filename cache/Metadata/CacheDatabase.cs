@@ -26,6 +26,9 @@ public sealed partial class CacheDatabase : IDisposable
         }
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         _connection.Open();
+        // The last connection to close would checkpoint the WAL into the database and fsync it: every short command
+        // paid for a sync. The WAL stays instead; SQLite's automatic checkpoint (every 1000 pages) keeps it bounded.
+        SQLitePCL.raw.sqlite3_db_config(_connection.Handle, SQLitePCL.raw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, out _);
         Execute("PRAGMA busy_timeout=60000;");
         Execute("PRAGMA journal_mode=WAL;");
         Execute("PRAGMA synchronous=NORMAL;");
