@@ -67,6 +67,10 @@ public sealed partial class RegistryClient
             {
                 location = await SendStreamAsync(repository, location, pipe.Reader, progress, cancellationToken).ConfigureAwait(false);
             }
+            catch (InterruptedUploadException e)
+            {
+                error = e.Error; // a body can be streamed once: a re-authentication ends this try
+            }
             catch (Exception e) when (e is RegistryException or HttpRequestException or IOException)
             {
                 error = e as RegistryException ?? new RegistryException(repository.Registry, repository.Repository, $"streamed upload failed: {e.Message}", inner: e);
@@ -106,7 +110,7 @@ public sealed partial class RegistryClient
             Method = HttpMethod.Patch,
             Target = location,
             Scopes = RegistryRequest.PushScope(repository.Repository),
-            Content = SendOnceStreamed(repository, () => new PipeContent(body, progress)),
+            Content = SendOnce(repository, "a blob as it is produced", () => new PipeContent(body, progress)),
             RetryTransient = false,
         };
         using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -117,32 +121,9 @@ public sealed partial class RegistryClient
 
     private async Task FinishUploadAsync(RepositoryName repository, string location, Digest digest, CancellationToken cancellationToken)
     {
-        var finish = new RegistryRequest
-        {
-            Registry = repository.Registry,
-            Repository = repository.Repository,
-            Operation = $"complete upload of blob {digest}",
-            Method = HttpMethod.Put,
-            Target = WithDigestQuery(location, digest),
-            Scopes = RegistryRequest.PushScope(repository.Repository),
-            Content = () => new ByteArrayContent([]),
-            RetryTransient = false,
-        };
+        var finish = CompleteUploadRequest(repository, location, digest);
         using var response = await SendAsync(finish, cancellationToken).ConfigureAwait(false);
         await ThrowUnlessAsync(finish, response, HttpStatusCode.Created, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>A streamed body can be sent once: a second one (a re-authentication) ends the try, and the caller falls back.</summary>
-    private static Func<HttpContent> SendOnceStreamed(RepositoryName repository, Func<HttpContent> create)
-    {
-        bool created = false;
-        return () =>
-        {
-            if (created)
-                throw new RegistryException(repository.Registry, repository.Repository, "streamed upload: authorization was refused mid-upload");
-            created = true;
-            return create();
-        };
     }
 
     /// <summary>The producer's side: hashes and counts every byte, and hands it to the pipe while the upload takes it.</summary>

@@ -88,7 +88,7 @@ public sealed partial class RegistryClient
             Method = HttpMethod.Put,
             Target = WithDigestQuery(location, digest),
             Scopes = RegistryRequest.PushScope(repository.Repository),
-            Content = SendOnce(repository, digest, () => new UploadContent(source, size, 0, progress)),
+            Content = SendOnce(repository, $"blob {digest}", () => new UploadContent(source, size, 0, progress)),
             RetryTransient = false, // the session may hold part of the body now; the whole push is retried instead
         };
         using var response = await SendUploadAsync(request, cancellationToken).ConfigureAwait(false);
@@ -114,7 +114,7 @@ public sealed partial class RegistryClient
                 Method = HttpMethod.Patch,
                 Target = location,
                 Scopes = RegistryRequest.PushScope(repository.Repository),
-                Content = SendOnce(repository, digest, () =>
+                Content = SendOnce(repository, $"blob {digest}", () =>
                 {
                     var content = new UploadContent(stream, length, chunkStart, progress);
                     content.Headers.TryAddWithoutValidation("Content-Range", $"{chunkStart}-{chunkStart + length - 1}");
@@ -144,20 +144,23 @@ public sealed partial class RegistryClient
             }
         }
 
-        var finish = new RegistryRequest
-        {
-            Registry = repository.Registry,
-            Repository = repository.Repository,
-            Operation = $"complete upload of blob {digest}",
-            Method = HttpMethod.Put,
-            Target = WithDigestQuery(location, digest),
-            Scopes = RegistryRequest.PushScope(repository.Repository),
-            Content = () => new ByteArrayContent([]),
-            RetryTransient = false,
-        };
+        var finish = CompleteUploadRequest(repository, location, digest);
         using var finished = await SendUploadAsync(finish, cancellationToken).ConfigureAwait(false);
         await ThrowUnlessAsync(finish, finished, HttpStatusCode.Created, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary><c>PUT &lt;location&gt;?digest=</c> with no body: the session's bytes become the blob, if they hash to <paramref name="digest"/>.</summary>
+    private static RegistryRequest CompleteUploadRequest(RepositoryName repository, string location, Digest digest) => new()
+    {
+        Registry = repository.Registry,
+        Repository = repository.Repository,
+        Operation = $"complete upload of blob {digest}",
+        Method = HttpMethod.Put,
+        Target = WithDigestQuery(location, digest),
+        Scopes = RegistryRequest.PushScope(repository.Repository),
+        Content = () => new ByteArrayContent([]),
+        RetryTransient = false,
+    };
 
     /// <summary><c>GET &lt;location&gt;</c>: the registry's view of an upload session (its Range header).</summary>
     private async Task<(string Location, long Offset)> GetUploadStatusAsync(RepositoryName repository, Digest digest, string location, CancellationToken cancellationToken)
@@ -181,14 +184,14 @@ public sealed partial class RegistryClient
     /// A body factory for a streamed upload. SendAsync asks for a second body only when re-authenticating after a 401;
     /// the source stream has moved on by then, so the try is abandoned and the upload logic repositions or restarts.
     /// </summary>
-    private static Func<HttpContent> SendOnce(RepositoryName repository, Digest digest, Func<HttpContent> create)
+    private static Func<HttpContent> SendOnce(RepositoryName repository, string blob, Func<HttpContent> create)
     {
         bool created = false;
         return () =>
         {
             if (created)
                 throw new InterruptedUploadException(new RegistryException(repository.Registry, repository.Repository,
-                    $"upload blob {digest}: authorization was refused mid-upload"), null);
+                    $"upload {blob}: authorization was refused mid-upload"), null);
             created = true;
             return create();
         };
