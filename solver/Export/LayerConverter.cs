@@ -61,21 +61,21 @@ public sealed class LayerConverter(CsbuildRoot root)
 
     /// <summary>
     /// Compresses the layer straight into <paramref name="destination"/> (a push streams it to the registry) without
-    /// keeping the bytes: only the result's digest is recorded, which is all a later push needs to see that the registry
-    /// has it. The destination is disposed once the last byte is written and the source checked.
+    /// keeping the bytes; the destination is disposed once the last byte is written and the source checked. The caller,
+    /// which hashes what it sends anyway, records the result with <see cref="RecordCompressed"/>.
     /// </summary>
-    public Descriptor CompressInto(Digest sourceBlob, Digest diffId, LayerCompression target, int? level, Stream destination)
+    public void CompressInto(Digest sourceBlob, Digest diffId, LayerCompression target, int? level, Stream destination)
     {
-        Digest actualDiffId;
-        Digest blob;
-        long size;
-        using (var hashed = new DigestingWriteStream(destination, leaveOpen: true))
-        {
-            actualDiffId = Compress(sourceBlob, target, level, hashed);
-            CheckDiffId(sourceBlob, diffId, actualDiffId);
-            (blob, size) = (hashed.Digest(), hashed.BytesWritten);
-        }
+        CheckDiffId(sourceBlob, diffId, Compress(sourceBlob, target, level, destination));
         destination.Dispose();
+    }
+
+    /// <summary>
+    /// Remembers the digest of a layer compressed into an upload (<see cref="CompressInto"/>): its bytes are not kept,
+    /// but a later push knows what the registry has without compressing again.
+    /// </summary>
+    public Descriptor RecordCompressed(Digest sourceBlob, LayerCompression target, int? level, Digest blob, long size)
+    {
         var mediaType = target.OciLayerMediaType();
         root.Database.PutConversion(new BlobConversion(sourceBlob, Name(target), level ?? DefaultLevelKey, blob, size, mediaType, Stored: false));
         return new Descriptor { MediaType = mediaType, Digest = blob.ToString(), Size = size };

@@ -211,14 +211,14 @@ public static class ImagePusher
     private static async Task<(Descriptor Blob, bool Uploaded)> CompressWhileUploadingAsync(LayerConverter converter, Digest source,
         RepositoryName repository, RegistryClient client, IProgress<BlobTransfer>? progress, CancellationToken ct)
     {
-        Descriptor? made = null;
         var bytes = progress is null ? null
             : new SynchronousProgress<long>(n => progress.Report(new BlobTransfer(source, MediaTypes.OciLayerGzip, 0, n, BlobTransferState.Transferring)));
-        // An uncompressed layer's blob is its tar: its digest is the diff_id the converter checks the tar against.
+        // An uncompressed layer's blob is its tar: its digest is the diff_id the converter checks the tar against. The
+        // upload hashes what it sends, which is the compressed blob: that digest is the one recorded.
         var upload = await client.UploadWhileProducingAsync(repository,
-            stream => made = converter.CompressInto(source, source, LayerCompression.Gzip, null, stream), bytes, ct).ConfigureAwait(false);
-        var uploaded = upload.Uploaded && upload.Digest.ToString() == made!.Digest && upload.Size == made.Size;
-        return (made!, uploaded);
+            stream => converter.CompressInto(source, source, LayerCompression.Gzip, null, stream), bytes, ct).ConfigureAwait(false);
+        var made = converter.RecordCompressed(source, LayerCompression.Gzip, null, upload.Digest, upload.Size);
+        return (made, upload.Uploaded);
     }
 
     private static InvalidOperationException Unconverted(string name) =>

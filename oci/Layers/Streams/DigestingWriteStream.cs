@@ -5,7 +5,7 @@ using Csbuild.Oci.Model;
 namespace Csbuild.Oci.Layers.Streams;
 
 /// <summary>Write pass-through that sha256-hashes and counts the bytes on their way to the inner stream.</summary>
-public sealed class DigestingWriteStream(Stream inner, bool leaveOpen) : WriteOnlyStreamBase
+internal sealed class DigestingWriteStream(Stream inner, bool leaveOpen) : WriteOnlyStreamBase
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
