@@ -35,7 +35,8 @@ public sealed class BuildSolver
         _progress = progress;
         _digests = new Context.StatDigestCache(root.Database);
         _keys = new CacheKeys(graph, images, _digests, new Sources.RemoteSources(root.TempDirectory), ChainSourceAsync);
-        var imageVertices = ImageVertices(graph.Output);
+        // The steps whose layers the exported image is made of: their blobs are written when they are committed.
+        var imageVertices = StageSteps(graph.Output).ToHashSet();
         _runners = new OpRunners(root, images, _keys, options, progress, imageVertices.Contains);
         _slots = new SemaphoreSlim(Math.Max(1, options.Jobs));
     }
@@ -78,33 +79,15 @@ public sealed class BuildSolver
                 return new ChainRef(null);
         }
 
-        string key;
-        try
-        {
-            key = await _keys.KeyOf(vertex, ct);
-        }
-        catch (Exception e) when (e is BuildException or Graph.ImageNotFoundException or IOException)
-        {
-            Report(new VertexFailed(vertex.Id, vertex.Name, DateTimeOffset.UtcNow, e.Message));
-            throw e is BuildException ? e : new StepFailedException(vertex.Name, e.Message, e);
-        }
-
+        var key = await KeyOrFailAsync(vertex, _keys.KeyOf, ct);
         if (vertex.Op is ImageOp image)
             return await _runners.Image.RunAsync(vertex, image, ct);
 
         if (TryCached(vertex, key, out var cached) && await StageRecordsHeldAsync(vertex, ct))
-        {
-            ReportCachedAncestors(vertex);
-            Report(new VertexCached(vertex.Id, vertex.Name, DateTimeOffset.UtcNow));
-            return new ChainRef(cached);
-        }
-        var contentKey = await ContentKeyAsync(vertex, ct);
+            return Hit(vertex, cached);
+        var contentKey = vertex.IgnoreCache || !_keys.HasContentKey(vertex) ? null : await KeyOrFailAsync(vertex, _keys.ContentKeyOf, ct);
         if (contentKey is not null && TryCachedByContent(vertex, key, contentKey, out var sameContent) && await StageRecordsHeldAsync(vertex, ct))
-        {
-            ReportCachedAncestors(vertex);
-            Report(new VertexCached(vertex.Id, vertex.Name, DateTimeOffset.UtcNow));
-            return new ChainRef(sameContent);
-        }
+            return Hit(vertex, sameContent);
 
         var inputs = await Task.WhenAll(vertex.Inputs.Select(input => Solve(input, ct)));
         // Another process may be running this very step: wait for it and use its result rather than race it.
@@ -162,14 +145,12 @@ public sealed class BuildSolver
 
     private void Report(ProgressEvent e) => _progress.Report(e);
 
-    /// <summary>The steps whose layers the output is made of: the output and those below it on input 0, down to its base image.</summary>
-    private static HashSet<Vertex> ImageVertices(Vertex output)
+    /// <summary>A step and those below it in its stage (and the stages it is FROM): input 0 down to the base image.</summary>
+    private static IEnumerable<Vertex> StageSteps(Vertex top)
     {
-        var vertices = new HashSet<Vertex>();
-        for (var vertex = output; vertex is not null && vertex.Op is not (ImageOp or LocalOp or ScratchOp);
+        for (var vertex = top; vertex is not null && vertex.Op is not (ImageOp or LocalOp or ScratchOp);
              vertex = vertex.Inputs.Count > 0 ? vertex.Inputs[0] : null)
-            vertices.Add(vertex);
-        return vertices;
+            yield return vertex;
     }
 
     /// <summary>
@@ -205,9 +186,8 @@ public sealed class BuildSolver
     private async Task<bool> StageRecordsHeldAsync(Vertex hit, CancellationToken ct)
     {
         var found = new List<(Vertex, Cache.Metadata.CacheRecord)>();
-        for (var vertex = hit; vertex is not null; vertex = vertex.Inputs.Count > 0 ? vertex.Inputs[0] : null)
+        foreach (var vertex in StageSteps(hit))
         {
-            if (vertex.Op is LocalOp or ScratchOp or ImageOp) break;
             if (_records.ContainsKey(vertex)) break; // solved in this build: it and what is below it are held already
             var key = await _keys.KeyOf(vertex, ct);
             var record = _root.Database.FindRecord(key, touch: false) ?? _options.CacheImport?.RecordOf(key);
@@ -219,19 +199,26 @@ public sealed class BuildSolver
         return true;
     }
 
-    /// <summary>The vertex's content key when it has one that differs from its definition key (and the cache may be used).</summary>
-    private async Task<string?> ContentKeyAsync(Vertex vertex, CancellationToken ct)
+    /// <summary>A key of the vertex (definition or content); a failure to compute it is the step's failure.</summary>
+    private async Task<string> KeyOrFailAsync(Vertex vertex, Func<Vertex, CancellationToken, Task<string>> keyOf, CancellationToken ct)
     {
-        if (vertex.IgnoreCache || !_keys.HasContentKey(vertex)) return null;
         try
         {
-            return await _keys.ContentKeyOf(vertex, ct);
+            return await keyOf(vertex, ct);
         }
-        catch (Exception e) when (e is BuildException or IOException)
+        catch (Exception e) when (e is BuildException or Graph.ImageNotFoundException or IOException)
         {
             Report(new VertexFailed(vertex.Id, vertex.Name, DateTimeOffset.UtcNow, e.Message));
             throw e is BuildException ? e : new StepFailedException(vertex.Name, e.Message, e);
         }
+    }
+
+    /// <summary>A cache hit, shown as BuildKit shows one: the step and the unsolved steps below it as CACHED.</summary>
+    private ChainRef Hit(Vertex vertex, string? chainId)
+    {
+        ReportCachedAncestors(vertex);
+        Report(new VertexCached(vertex.Id, vertex.Name, DateTimeOffset.UtcNow));
+        return new ChainRef(chainId);
     }
 
     /// <summary>
