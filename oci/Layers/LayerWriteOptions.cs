@@ -12,7 +12,7 @@ public sealed record LayerWriteOptions
     public LayerCompression Compression { get; init; } = LayerCompression.Gzip;
 
     /// <summary>
-    /// Compression level; null picks <see cref="LayerCompressionStreams.DefaultGzipLevel"/> or
+    /// Compression level; null picks the host's default gzip (<see cref="ParallelGzipCompressStream"/>) or
     /// <see cref="LayerCompressionStreams.DefaultZstdLevel"/>.
     /// </summary>
     public int? CompressionLevel { get; init; }
