@@ -5,6 +5,9 @@ namespace Csbuild.Cache.Metadata;
 /// <summary>A file's digest together with the stat data it was computed for.</summary>
 public sealed record FileDigestRecord(string Path, long Size, long MtimeNs, long Inode, uint Mode, Digest Digest);
 
+/// <summary>Receives one stored file digest row; <paramref name="digest"/> is the stored "sha256:…" text.</summary>
+public delegate void FileDigestRow(string path, long size, long mtimeNs, long inode, uint mode, string digest);
+
 public sealed partial class CacheDatabase
 {
     private bool _fileDigestsCreated;
@@ -20,11 +23,21 @@ public sealed partial class CacheDatabase
         _fileDigestsCreated = true;
     }
 
-    public IReadOnlyList<FileDigestRecord> LoadFileDigests()
+    /// <summary>
+    /// Streams the rows for <paramref name="path"/> and everything under it, through the primary key's index: a build
+    /// reads the records of the directories it checksums, not those of every context and snapshot ever hashed.
+    /// </summary>
+    public void ReadFileDigestsUnder(string path, FileDigestRow row)
     {
         EnsureFileDigestTable();
-        return Query("SELECT path, size, mtime_ns, inode, mode, digest FROM file_digests",
-            r => new FileDigestRecord(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), (uint)r.GetInt64(4), Digest.Parse(r.GetString(5))));
+        var directory = path.TrimEnd('/');
+        // Paths under the directory sort between "dir/" and "dir0" ('0' follows '/' in every byte-wise order).
+        Read("""
+            SELECT path, size, mtime_ns, inode, mode, digest FROM file_digests
+            WHERE path = $self OR (path >= $low AND path < $high)
+            """,
+            r => row(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), (uint)r.GetInt64(4), r.GetString(5)),
+            ("$self", path), ("$low", directory + "/"), ("$high", directory + "0"));
     }
 
     public void SaveFileDigests(IReadOnlyList<FileDigestRecord> records)

@@ -97,6 +97,17 @@ public sealed partial class CacheDatabase : IDisposable
         }
     }
 
+    /// <summary>Like <see cref="Query{T}"/>, for results too large to hold as a list: each row goes to <paramref name="visit"/>.</summary>
+    internal void Read(string sql, Action<SqliteDataReader> visit, params (string Name, object? Value)[] parameters)
+    {
+        lock (_gate)
+        {
+            using var command = Command(sql, parameters);
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) visit(reader);
+        }
+    }
+
     /// <summary>Runs <paramref name="work"/> in one IMMEDIATE transaction, committed when it returns.</summary>
     internal T WithWriteTransaction<T>(Func<T> work)
     {

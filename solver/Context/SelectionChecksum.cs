@@ -16,6 +16,7 @@ public static class SelectionChecksum
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var line = new StringBuilder();
+        foreach (var match in matches) digests?.Prepare(match.Root.HostPath);
         foreach (var match in matches)
         {
             Append(hash, line, "match", match.Name, match.Root, includeOwnership, digests);
@@ -47,5 +48,8 @@ public static class SelectionChecksum
 /// <summary>Remembers file digests by stat data, so an unchanged context is checksummed without reading files.</summary>
 public interface IFileDigestCache
 {
+    /// <summary>Called with each selection's root before its files are asked for.</summary>
+    void Prepare(string hostPath);
+
     Digest GetOrCompute(string hostPath, FileStatus status);
 }
