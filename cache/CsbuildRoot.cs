@@ -11,7 +11,7 @@ namespace Csbuild.Cache;
 /// </summary>
 public sealed class CsbuildRoot : IDisposable
 {
-    private CsbuildRoot(string path)
+    private CsbuildRoot(string path, Gc.LeaseRegistration registration)
     {
         Path = path;
         Directory.CreateDirectory(path);
@@ -21,7 +21,7 @@ public sealed class CsbuildRoot : IDisposable
         RemoteBlobs = new LazyBlobs(Content);
         Snapshots = new SnapshotStore(System.IO.Path.Combine(path, "snapshots"), Database, Content, RemoteBlobs);
         Images = new ImageStore(path, Database, Content);
-        Lease = new Gc.BuildLease(Database);
+        Lease = new Gc.BuildLease(Database, registration);
     }
 
     public string Path { get; }
@@ -50,9 +50,9 @@ public sealed class CsbuildRoot : IDisposable
     public Gc.BuildLease Lease { get; }
 
     /// <summary>Opens (creating when needed) a root and removes what killed processes left behind.</summary>
-    public static CsbuildRoot Open(string path)
+    public static CsbuildRoot Open(string path, Gc.LeaseRegistration registration = Gc.LeaseRegistration.AtOpen)
     {
-        var root = new CsbuildRoot(System.IO.Path.GetFullPath(path));
+        var root = new CsbuildRoot(System.IO.Path.GetFullPath(path), registration);
         try
         {
             StaleFiles.Clean(root.TempDirectory);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Csbuild.Cache;
+using Csbuild.Cache.Gc;
 
 namespace Csbuild.Cli.Commands;
 
@@ -12,13 +13,14 @@ internal static class CommonOptions
         Recursive = true,
     };
 
-    public static CsbuildRoot OpenRoot(ParseResult parse)
+    /// <summary>Opens the root; a command that only reads it passes <see cref="LeaseRegistration.OnFirstLease"/>.</summary>
+    public static CsbuildRoot OpenRoot(ParseResult parse, LeaseRegistration registration = LeaseRegistration.AtOpen)
     {
         // --root, then CSBUILD_ROOT, then the config files, then the default for this user.
         var path = parse.GetValue(Root) ?? Config.CsbuildConfig.Load().Root.Value;
         try
         {
-            return CsbuildRoot.Open(path);
+            return CsbuildRoot.Open(path, registration);
         }
         catch (UnauthorizedAccessException e)
         {

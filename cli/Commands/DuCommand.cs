@@ -16,7 +16,7 @@ internal static class DuCommand
         {
             var outputFormat = parse.GetValue(format);
             if (outputFormat is not ("table" or "json")) throw new CliException($"invalid --format '{outputFormat}': expected table or json");
-            using var root = CommonOptions.OpenRoot(parse);
+            using var root = CommonOptions.OpenRoot(parse, LeaseRegistration.OnFirstLease);
             var usage = CacheGc.Usage(root);
             if (outputFormat == "json") WriteJson(usage);
             else WriteTable(usage);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Csbuild.Cache.Gc;
 using Csbuild.Cli.Progress;
 using Csbuild.Oci.Model;
 
@@ -28,7 +29,7 @@ internal static class HistoryCommand
         command.SetAction((parse, ct) => CommandErrors.Run(() =>
         {
             var text = parse.GetValue(name)!;
-            using var root = CommonOptions.OpenRoot(parse);
+            using var root = CommonOptions.OpenRoot(parse, LeaseRegistration.OnFirstLease);
             var image = LocalImageLookup.Find(root, text);
             var manifest = LocalImageLookup.ReadManifest(root, image, text);
             var config = LocalImageLookup.ReadConfig(root, manifest);

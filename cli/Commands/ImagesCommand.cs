@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Csbuild.Cache.Gc;
 using Csbuild.Cli.Progress;
 
 namespace Csbuild.Cli.Commands;
@@ -13,7 +14,7 @@ internal static class ImagesCommand
         var command = new Command("images", "List images in the local store") { quiet };
         command.SetAction((parse, ct) => CommandErrors.Run(() =>
         {
-            using var root = CommonOptions.OpenRoot(parse);
+            using var root = CommonOptions.OpenRoot(parse, LeaseRegistration.OnFirstLease);
             var images = root.Images.List();
             if (parse.GetValue(quiet))
             {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Csbuild.Cache;
+using Csbuild.Cache.Gc;
 using Csbuild.Oci.Model;
 
 namespace Csbuild.Cli.Commands;
@@ -28,7 +29,7 @@ internal static class InspectCommand
             if (isRaw && isConfig) throw new CliException("--raw and --config cannot be used together");
             if ((isRaw || isConfig) && wanted.Length != 1) throw new CliException("--raw and --config print one document: give exactly one NAME");
 
-            using var root = CommonOptions.OpenRoot(parse);
+            using var root = CommonOptions.OpenRoot(parse, LeaseRegistration.OnFirstLease);
             var images = wanted.Select(n => (Name: n, Image: LocalImageLookup.Find(root, n))).ToList();
             using var stdout = Console.OpenStandardOutput();
             if (isRaw)

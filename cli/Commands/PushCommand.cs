@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Csbuild.Cache.Gc;
 using Csbuild.Solver.Registry;
 
 namespace Csbuild.Cli.Commands;
@@ -23,7 +24,7 @@ internal static class PushCommand
             var target = RegistryCommandSupport.ParseReference(parse.GetValue(destination) ?? localName);
             bool isQuiet = parse.GetValue(quiet);
 
-            using var root = CommonOptions.OpenRoot(parse);
+            using var root = CommonOptions.OpenRoot(parse, LeaseRegistration.OnFirstLease);
             using var client = RegistryCommandSupport.CreateClient(parse, insecure);
             if (!isQuiet) Console.Out.WriteLine($"The push refers to repository [{target.Name}]");
             var progress = isQuiet ? null : new SynchronousProgress<BlobTransfer>(t =>

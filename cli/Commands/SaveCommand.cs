@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Csbuild.Cache.Gc;
 using Csbuild.Oci.Layout;
 using Csbuild.Solver.Export;
 
@@ -24,7 +25,7 @@ internal static class SaveCommand
             var path = parse.GetValue(output);
             if (path is null && !Console.IsOutputRedirected)
                 throw new CliException("cowardly refusing to save to a terminal. Use the -o flag or redirect");
-            using var root = CommonOptions.OpenRoot(parse);
+            using var root = CommonOptions.OpenRoot(parse, LeaseRegistration.OnFirstLease);
             var images = parse.GetValue(names)!;
             if (path is null or "-")
             {

@@ -187,6 +187,31 @@ public sealed partial class GcTests
     }
 
     [Fact]
+    public void AReadingCommand_RegistersNoHolder_UntilItLeasesAnItem_AndThenIsRespectedLikeABuild()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine("root");
+        using var collector = CsbuildRoot.Open(path);
+        var layer = AddBuiltLayer(collector, null, "read", 1000, "k-read");
+        var holdersBefore = collector.Database.LeaseHolders().Count;
+
+        using (var reader = CsbuildRoot.Open(path, LeaseRegistration.OnFirstLease))
+            Assert.Equal(holdersBefore, collector.Database.LeaseHolders().Count);
+        Assert.Equal(holdersBefore, collector.Database.LeaseHolders().Count);
+
+        using var leasing = CsbuildRoot.Open(path, LeaseRegistration.OnFirstLease);
+        leasing.Lease.Add(layer.ChainId);
+        Assert.Contains(collector.Database.LeaseHolders(), h => h.Holder == leasing.Lease.Holder);
+        CacheGc.Prune(collector, new PruneOptions { All = true });
+        Assert.NotNull(collector.Database.GetLayer(layer.ChainId));
+
+        leasing.Dispose();
+        Assert.DoesNotContain(collector.Database.LeaseHolders(), h => h.Holder == leasing.Lease.Holder);
+        CacheGc.Prune(collector, new PruneOptions { All = true });
+        Assert.Null(collector.Database.GetLayer(layer.ChainId));
+    }
+
+    [Fact]
     public void Usage_CountsByKind_AndReclaimableMatchesWhatPruneAllFrees()
     {
         using var dir = new TempDirectory();
