@@ -34,13 +34,30 @@ public sealed class OverlayMount : IStepRootfs
             Directory.CreateDirectory(emptyLowerDir);
             lowerDirs = [emptyLowerDir];
         }
-        return MountLowers(lowerDirs, target, 0,
-            ",upperdir=" + Escape(Path.GetFullPath(upperDir)) + ",workdir=" + Escape(Path.GetFullPath(workDir)) +
+        var options = ",upperdir=" + Escape(Path.GetFullPath(upperDir)) + ",workdir=" + Escape(Path.GetFullPath(workDir)) +
             // The upper dir is read back as a layer diff, so it must hold whole files and whole directories:
             // no metadata-only copy-ups and no rename redirects (a directory rename then fails with EXDEV and
             // tools fall back to copying, as on Docker's overlay2). Kernels may default these on.
-            ",redirect_dir=off,metacopy=off,index=off");
+            ",redirect_dir=off,metacopy=off,index=off";
+        if (s_volatileRefused) return MountLowers(lowerDirs, target, 0, options);
+        try
+        {
+            return MountLowers(lowerDirs, target, 0, options + ",volatile");
+        }
+        catch (NativeIOException e) when (e.Errno == Errno.EINVAL)
+        {
+            // Kernels before 5.10 do not know the option; the mount is the same without it, only slower to unmount.
+            var mount = MountLowers(lowerDirs, target, 0, options);
+            s_volatileRefused = true;
+            return mount;
+        }
     }
+
+    // "volatile" drops the upper dir's syncs: the unmount after a step would otherwise syncfs the whole file system
+    // under it, waiting for every dirty page of every process (seconds on a busy CI machine), and a step's own
+    // fsync calls (dpkg makes thousands) would go to disk. A step's result becomes durable as its layer blob,
+    // which the content store fsyncs; buildah mounts its build containers the same way.
+    private static volatile bool s_volatileRefused;
 
     /// <summary>A read-only merged view of two or more lower dirs (overlayfs without an upper dir), top-most first.</summary>
     public static OverlayMount MountReadOnly(IReadOnlyList<string> lowerDirs, string target)

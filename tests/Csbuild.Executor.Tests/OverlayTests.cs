@@ -57,6 +57,17 @@ public sealed class OverlayTests(ContainerFixture fixture)
         Assert.False(File.Exists(Path.Combine(target, "etc/passwd")));
     }
 
+    [Fact]
+    public async Task AStepsRootIsVolatile_SoItsSyncsAndItsUnmountDoNotWaitForTheDisk()
+    {
+        // Every kernel this runs on has the option (5.10+); older ones mount without it.
+        var run = (await fixture.RunAsync("grep ' / / ' /proc/self/mountinfo")).AssertSucceeded();
+
+        var root = Assert.Single(run.StdoutLines);
+        Assert.Contains("overlay", root);
+        Assert.Matches(@",(volatile|fsync=volatile)(,|$)", root); // kernels since 6.8 show it as fsync=volatile
+    }
+
     /// <summary>Layers named layerN, each also writing /which = N, so the top-most visible one can be told.</summary>
     private List<string> MakeLayers(int count, string prefix)
     {
