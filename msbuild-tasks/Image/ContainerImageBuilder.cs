@@ -44,7 +44,20 @@ public sealed class ContainerImageBuilder(ContainerRequest request, Action<strin
         using var root = OpenRoot(request);
         log($"csbuild root {root.Path} opened in {clock.ElapsedMilliseconds} ms");
         clock.Restart();
-        var (baseDescriptor, baseName) = await ResolveBaseAsync(root, baseReference, platform, cancellationToken).ConfigureAwait(false);
+        // The app layers' blobs do not depend on the base image: they are made while it downloads.
+        var builder = new AppLayerBuilder(root, request);
+        var blobs = Task.Run(() => MakeBlobs(builder, cancellationToken), cancellationToken);
+        Descriptor baseDescriptor;
+        string baseName;
+        try
+        {
+            (baseDescriptor, baseName) = await ResolveBaseAsync(root, baseReference, platform, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await blobs.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false); // its staging directory is gone before the task fails
+            throw;
+        }
         var baseDigest = Digest.Parse(baseDescriptor.Digest);
         var baseManifest = root.Images.ReadManifest(baseDigest);
         var baseConfig = root.Images.ReadConfig(Digest.Parse(baseManifest.Config.Digest));
@@ -55,17 +68,12 @@ public sealed class ContainerImageBuilder(ContainerRequest request, Action<strin
 
         string? chainId = null;
         foreach (var diffId in baseConfig.RootFs.DiffIds) chainId = LayerRecord.ComputeChainId(chainId, Digest.Parse(diffId));
-
-        var builder = new AppLayerBuilder(root, request);
         var layers = new List<BuiltLayer>();
-        foreach (var plan in LayerPlanner.Plan(request.PublishDirectory, request.PublishFiles, request.Layering))
+        foreach (var blob in await blobs.ConfigureAwait(false))
         {
-            clock.Restart();
-            var layer = builder.Build(plan, chainId, cancellationToken);
+            var layer = builder.Stack(blob, chainId);
             chainId = layer.ChainId;
             layers.Add(layer);
-            log($"layer '{plan.Name}': {plan.Files.Count} files, {layer.BlobDigest} ({layer.BlobSize} bytes) "
-                + (layer.Reused ? "unchanged, reused" : $"built in {clock.ElapsedMilliseconds} ms"));
         }
 
         var config = ImageConfigComposer.Compose(baseConfig, request, baseName, baseDigest, layers);
@@ -88,6 +96,20 @@ public sealed class ContainerImageBuilder(ContainerRequest request, Action<strin
 
         var published = await PublishAsync(root, descriptor, names, cancellationToken).ConfigureAwait(false);
         return new ContainerResult(descriptor, manifestJson, configJson, names, layers, published.ArchivePath, published.BlobsUploaded, warnings);
+    }
+
+    private List<LayerBlob> MakeBlobs(AppLayerBuilder builder, CancellationToken cancellationToken)
+    {
+        var blobs = new List<LayerBlob>();
+        foreach (var plan in LayerPlanner.Plan(request.PublishDirectory, request.PublishFiles, request.Layering))
+        {
+            var clock = Stopwatch.StartNew();
+            var blob = builder.MakeBlob(plan, cancellationToken);
+            blobs.Add(blob);
+            log($"layer '{plan.Name}': {plan.Files.Count} files, {blob.BlobDigest} ({blob.BlobSize} bytes) "
+                + (blob.Reused ? "unchanged, reused" : $"built in {clock.ElapsedMilliseconds} ms"));
+        }
+        return blobs;
     }
 
     /// <summary>The image's names; a platform image of a multi-architecture publish is named TAG-RID, as the SDK names them.</summary>

@@ -12,30 +12,39 @@ namespace Csbuild.Containers.Layers;
 /// <summary>A layer added to the base image: its descriptor (blob), its diff_id, and whether the cache already had it.</summary>
 public sealed record BuiltLayer(string Name, Digest DiffId, Digest BlobDigest, long BlobSize, string MediaType, string ChainId, bool Reused);
 
+/// <summary>A layer's blob before it is stacked on a base: what the publish files give, whatever lies below them.</summary>
+/// <param name="Keys">The cache keys that are to name it.</param>
+/// <param name="FoundOn">For a reused blob, the chain its record pointed at (a chain that already has all of it).</param>
+public sealed record LayerBlob(string Name, Digest DiffId, Digest BlobDigest, long BlobSize, string MediaType, long UncompressedSize,
+    bool Reused, IReadOnlyList<string> Keys, string? FoundOn = null);
+
 /// <summary>
 /// Turns a <see cref="LayerPlan"/> into a layer blob in the csbuild content store. The files are staged under the
 /// working directory (hard links, so nothing is copied unless modes must change) and archived by the oci
 /// LayerTarWriter with root (or ContainerFileOwner) ownership and times clamped to SOURCE_DATE_EPOCH, so the
 /// same publish output always gives the same digest. A cache record keyed by the files' paths, sizes, mtimes and
-/// modes (plus the options and the chain below) lets an unchanged publish reuse the layer without reading a byte.
+/// modes (plus the options) lets an unchanged publish reuse the layer without reading a byte. The blob does not
+/// depend on the base image, so <see cref="MakeBlob"/> can run while the base image downloads; <see cref="Stack"/>
+/// then records it on the chain below.
 /// </summary>
 public sealed class AppLayerBuilder(CsbuildRoot root, ContainerRequest request)
 {
-    private const string CacheKeyPrefix = "msbuild-container-layer/v1";
+    // v2: keys name the blob alone, without the chain below (v1 keys included it).
+    private const string CacheKeyPrefix = "msbuild-container-layer/v2";
 
-    public BuiltLayer Build(LayerPlan plan, string? parentChainId, CancellationToken cancellationToken)
+    public BuiltLayer Build(LayerPlan plan, string? parentChainId, CancellationToken cancellationToken) =>
+        Stack(MakeBlob(plan, cancellationToken), parentChainId);
+
+    /// <summary>The plan's blob: found by the files' stats, then by their contents, else built.</summary>
+    public LayerBlob MakeBlob(LayerPlan plan, CancellationToken cancellationToken)
     {
         var publishRoot = Path.GetFullPath(request.PublishDirectory);
         // Two keys: file stats (free to compute; a hit means nothing was even rewritten), then file contents (a publish
         // that rewrites files with the same bytes, like the Web SDK's web.config, still reuses the layer without a tar or gzip).
-        var key = CacheKey(plan, parentChainId, publishRoot, hashContents: false);
-        if (FindCached(plan, key) is { } byStats) return byStats;
-        var contentKey = CacheKey(plan, parentChainId, publishRoot, hashContents: true);
-        if (FindCached(plan, contentKey) is { } byContent)
-        {
-            root.Database.PutRecord(key, byContent.ChainId, parentChainId, $"dotnet publish: {plan.Name} layer of {request.Repository}");
-            return byContent;
-        }
+        var key = CacheKey(plan, publishRoot, hashContents: false);
+        if (FindCached(plan, key, [key]) is { } byStats) return byStats;
+        var contentKey = CacheKey(plan, publishRoot, hashContents: true);
+        if (FindCached(plan, contentKey, [key, contentKey]) is { } byContent) return byContent;
 
         var stage = Path.Combine(request.IntermediateDirectory, "csbuild-layers", StageName(plan.Name));
         if (Directory.Exists(stage)) Directory.Delete(stage, recursive: true);
@@ -51,12 +60,8 @@ public sealed class AppLayerBuilder(CsbuildRoot root, ContainerRequest request)
                 result = LayerTarWriter.Write(stage, blob, options);
                 blob.Commit(result.BlobDigest);
             }
-            var chainId = LayerRecord.ComputeChainId(parentChainId, result.DiffId);
-            root.Database.AddLayer(new LayerRecord(chainId, parentChainId, result.DiffId, result.BlobDigest, result.BlobSize,
-                result.MediaType, Snapshot: null, result.UncompressedSize));
-            root.Database.PutRecord(key, chainId, parentChainId, $"dotnet publish: {plan.Name} layer of {request.Repository}");
-            root.Database.PutRecord(contentKey, chainId, parentChainId, $"dotnet publish: {plan.Name} layer of {request.Repository} (by content)");
-            return new BuiltLayer(plan.Name, result.DiffId, result.BlobDigest, result.BlobSize, result.MediaType, chainId, Reused: false);
+            return new LayerBlob(plan.Name, result.DiffId, result.BlobDigest, result.BlobSize, result.MediaType, result.UncompressedSize,
+                Reused: false, [key, contentKey]);
         }
         finally
         {
@@ -64,21 +69,36 @@ public sealed class AppLayerBuilder(CsbuildRoot root, ContainerRequest request)
         }
     }
 
-    private BuiltLayer? FindCached(LayerPlan plan, string key) =>
+    /// <summary>Records <paramref name="blob"/> as the layer above <paramref name="parentChainId"/>, and its keys as pointing at it.</summary>
+    public BuiltLayer Stack(LayerBlob blob, string? parentChainId)
+    {
+        var chainId = LayerRecord.ComputeChainId(parentChainId, blob.DiffId);
+        // An unchanged publish on the same base finds its records pointing at this very chain: nothing to write.
+        if (blob.FoundOn == chainId && blob.Keys.Count == 1)
+            return new BuiltLayer(blob.Name, blob.DiffId, blob.BlobDigest, blob.BlobSize, blob.MediaType, chainId, blob.Reused);
+        if (blob.FoundOn != chainId)
+            root.Database.AddLayer(new LayerRecord(chainId, parentChainId, blob.DiffId, blob.BlobDigest, blob.BlobSize,
+                blob.MediaType, Snapshot: null, blob.UncompressedSize));
+        foreach (var key in blob.Keys)
+            root.Database.PutRecord(key, chainId, parentChainId, $"dotnet publish: {blob.Name} layer of {request.Repository}");
+        return new BuiltLayer(blob.Name, blob.DiffId, blob.BlobDigest, blob.BlobSize, blob.MediaType, chainId, blob.Reused);
+    }
+
+    // A record points at the chain the blob was last stacked on; only the top layer's blob is taken from it.
+    private LayerBlob? FindCached(LayerPlan plan, string key, IReadOnlyList<string> keys) =>
         root.Database.FindRecord(key) is { ChainId: { } chain } && root.Database.GetLayer(chain) is
             { BlobDigest: { } blob, BlobSize: { } size, MediaType: { } mediaType } layer && root.Content.Exists(blob)
-            ? new BuiltLayer(plan.Name, layer.DiffId, blob, size, mediaType, chain, Reused: true)
+            ? new LayerBlob(plan.Name, layer.DiffId, blob, size, mediaType, layer.Size, Reused: true, keys, FoundOn: chain)
             : null;
 
     /// <summary>
-    /// The options that shape the tar, the chain below, and per file its path and mode plus either its size, mtime and
-    /// inode (<paramref name="hashContents"/> false) or the sha256 of its bytes.
+    /// The options that shape the tar, and per file its path and mode plus either its size, mtime and inode
+    /// (<paramref name="hashContents"/> false) or the sha256 of its bytes.
     /// </summary>
-    private string CacheKey(LayerPlan plan, string? parentChainId, string publishRoot, bool hashContents)
+    private string CacheKey(LayerPlan plan, string publishRoot, bool hashContents)
     {
         var text = new StringBuilder();
         text.Append(CacheKeyPrefix).Append(hashContents ? " content" : " stat").Append('\n')
-            .Append("parent=").Append(parentChainId).Append('\n')
             .Append("workdir=").Append(request.WorkingDirectory).Append('\n')
             .Append("owner=").Append(request.FileOwner?.ToString()).Append('\n')
             .Append("mode=").Append(request.FileMode?.ToString()).Append('\n')

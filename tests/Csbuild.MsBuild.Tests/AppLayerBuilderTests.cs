@@ -123,6 +123,32 @@ public sealed class AppLayerBuilderTests
     }
 
     [Fact]
+    public void ABlobMadeBeforeTheBaseIsKnown_IsStackedOnEachBase_AndReusedOnANewOne()
+    {
+        using var dir = new TempDirectory();
+        var publish = WritePublishOutput(dir, "publish");
+        var request = Request(publish, dir.Combine("obj"), dir.Combine("root"));
+        using var root = CsbuildRoot.Open(request.CsbuildRoot);
+        var plan = LayerPlanner.Plan(publish, KnownFiles, ContainerLayering.Dependencies)[2];
+        var builder = new AppLayerBuilder(root, request);
+        var baseA = "sha256:" + new string('a', 64);
+        var baseB = "sha256:" + new string('b', 64);
+
+        var made = builder.MakeBlob(plan, default);
+        var onA = builder.Stack(made, baseA);
+        var found = builder.MakeBlob(plan, default); // the base changed meanwhile: same files, same blob
+        var onB = builder.Stack(found, baseB);
+
+        Assert.False(made.Reused);
+        Assert.True(found.Reused);
+        Assert.Equal(onA.BlobDigest, onB.BlobDigest);
+        Assert.NotEqual(onA.ChainId, onB.ChainId);
+        Assert.Equal(baseA, root.Database.GetLayer(onA.ChainId)!.ParentChainId);
+        Assert.Equal(baseB, root.Database.GetLayer(onB.ChainId)!.ParentChainId);
+        Assert.Equal(onB.ChainId, builder.Build(plan, baseB, default).ChainId);
+    }
+
+    [Fact]
     public void Entries_AreUnderTheWorkingDirectory_WithOwnerModeAndEpochApplied()
     {
         using var dir = new TempDirectory();
