@@ -17,7 +17,7 @@ BUILDAH_BIN=/usr/bin/buildah
 BENCH_DOCKER_HOST="unix://$BENCH_RUN/docker.sock"
 
 bench_install() {
-  ensure_packages runc busybox-static docker-registry time python3 curl docker.io buildah
+  ensure_packages runc busybox-static docker-registry time python3 curl docker.io buildah libisal2
 }
 
 dockerd_running() {
