@@ -22,9 +22,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 NUGET_PACKAGES="$work/packa
 export CSBUILD_ROOT="$work/csbuild-root"
 export XDG_CACHE_HOME="$work/xdg-cache" # the SDK keeps its base image layers in $XDG_CACHE_HOME/dotnet/Containers
 
+build_csbuild # the package carries the native csbuild, which pulls base images (msbuild-tasks/Image/NativeBasePull.cs)
 echo "==> packing Csbuild.Containers"
 dotnet pack "$REPO_ROOT/msbuild-tasks/Csbuild.Containers.csproj" -c Release -o "$work/feed" --artifacts-path "$work/pack" \
-  --disable-build-servers -v quiet > "$work/pack.log" 2>&1 || { cat "$work/pack.log" >&2; exit 1; }
+  --disable-build-servers -v quiet "-p:CsbuildNativeBinary=$CSBUILD_BIN" > "$work/pack.log" 2>&1 || { cat "$work/pack.log" >&2; exit 1; }
 
 echo "==> base image: busybox + the host's .NET runtime"
 rootfs="$work/rootfs"

@@ -138,7 +138,19 @@ public sealed class ContainerImageBuilder(ContainerRequest request, Action<strin
 
     private async Task<(Descriptor Descriptor, string Name)> ResolveBaseAsync(CsbuildRoot root, ImageReference reference, string platform, CancellationToken cancellationToken)
     {
-        using var client = new RegistryClient(_outputs.ClientOptions(RegistryRole.Pull));
+        var options = _outputs.ClientOptions(RegistryRole.Pull);
+        if (NativeBasePull.Locate() is { } native)
+        {
+            var clock = Stopwatch.StartNew();
+            var pulled = NativeBasePull.TryPull(native, root.Path, reference.ToString(), platform, options.InsecureRegistries, log, cancellationToken);
+            // The name is checked against what this pull printed: another build may have pulled another platform meanwhile.
+            if (pulled is { } digest && root.Images.Find(reference.Familiar) is { } tagged && tagged.ManifestDigest == digest)
+            {
+                log($"base image {reference.Familiar} pulled by the native csbuild in {clock.ElapsedMilliseconds} ms");
+                return (new Descriptor { MediaType = tagged.MediaType, Digest = digest.ToString(), Size = tagged.Size }, reference.Familiar);
+            }
+        }
+        using var client = new RegistryClient(options);
         try
         {
             var descriptor = await ImagePuller.PullAsync(root, reference, platform, client, cancellationToken: cancellationToken).ConfigureAwait(false);

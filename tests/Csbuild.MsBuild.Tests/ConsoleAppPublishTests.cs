@@ -9,7 +9,10 @@ namespace Csbuild.MsBuild.Tests;
 [Collection("publish")]
 public sealed class ConsoleAppPublishTests(PublishFixture fixture)
 {
-    private ProcessResult Publish(TempDirectory dir, string repository, params string[] extra)
+    private ProcessResult Publish(TempDirectory dir, string repository, params string[] extra) =>
+        Publish(dir, repository, fixture.Environment(dir.Combine("csbuild-root")), extra);
+
+    private ProcessResult Publish(TempDirectory dir, string repository, Dictionary<string, string?> environment, params string[] extra)
     {
         string[] arguments =
         [
@@ -17,7 +20,7 @@ public sealed class ConsoleAppPublishTests(PublishFixture fixture)
             $"-p:ContainerBaseImage={fixture.BaseImage}", $"-p:ContainerRegistry={fixture.Registry.Host}",
             $"-p:ContainerRepository={repository}", .. extra,
         ];
-        var result = DotnetCli.Run(dir.Path, fixture.Environment(dir.Combine("csbuild-root")), arguments);
+        var result = DotnetCli.Run(dir.Path, environment, arguments);
         Assert.True(result.ExitCode == 0, result.ToString());
         return result;
     }
@@ -31,6 +34,8 @@ public sealed class ConsoleAppPublishTests(PublishFixture fixture)
         var publish = Publish(dir, "tests/console", "-p:ContainerImageTag=1");
         var image = fixture.Registry.Reference("tests/console:1");
         Assert.Contains($"built image {image}", publish.Stdout);
+        if (fixture.NativeBinaryPacked) Assert.Contains($"base image {fixture.BaseImage} pulled by the native csbuild", publish.Stdout);
+        else Assert.DoesNotContain("native csbuild", publish.Stdout);
 
         // Base layer + NuGet dependencies + project reference + the app.
         var layers = ImageRunner.LayerDigests(image);
@@ -51,6 +56,23 @@ public sealed class ConsoleAppPublishTests(PublishFixture fixture)
         Assert.Equal(
             "hello from the app\nhello from the library\nparsed 42 with Sprache\nargs: first,second\ncwd: /app\nGREETING_ENV=from-msbuild\n",
             run.Stdout.Replace("\r\n", "\n"));
+    }
+
+    [Fact]
+    public void TheInProcessPull_GivesTheSameImage_AsTheNativeOne()
+    {
+        using var dir = new TempDirectory("csbuild-console");
+        SampleApps.WriteConsoleApp(dir.Path, fixture.Feed);
+        var inProcessEnvironment = fixture.Environment(dir.Combine("csbuild-root-in-process"));
+        inProcessEnvironment["CSBUILD_CONTAINERS_NATIVE"] = "0";
+
+        var first = Publish(dir, "tests/pull-paths", "-p:ContainerImageTag=native");
+        var inProcess = Publish(dir, "tests/pull-paths", inProcessEnvironment, "-p:ContainerImageTag=in-process");
+
+        Assert.Equal(fixture.NativeBinaryPacked, first.Stdout.Contains("pulled by the native csbuild", StringComparison.Ordinal));
+        Assert.DoesNotContain("native csbuild", inProcess.Stdout);
+        Assert.Equal(ImageRunner.Inspect(fixture.Registry.Reference("tests/pull-paths:native"))["Digest"]!.GetValue<string>(),
+            ImageRunner.Inspect(fixture.Registry.Reference("tests/pull-paths:in-process"))["Digest"]!.GetValue<string>());
     }
 
     [Fact]

@@ -18,8 +18,12 @@ public sealed class PublishFixture : IDisposable
             Feed = Directory.Combine("feed");
             PackagesFolder = Directory.Combine("packages");
             var project = Path.Combine(DotnetCli.RepositoryRoot(), "msbuild-tasks", "Csbuild.Containers.csproj");
+            // The native csbuild goes into the package when ./test.sh built one (CSBUILD_BIN); never a stale one from elsewhere.
+            var native = System.Environment.GetEnvironmentVariable("CSBUILD_BIN");
+            NativeBinaryPacked = !string.IsNullOrEmpty(native) && File.Exists(native);
             var pack = DotnetCli.Run(Directory.Path, new Dictionary<string, string?>(), "pack", project, "-o", Feed,
-                "--artifacts-path", Path.Combine(Path.GetTempPath(), "csbuild-msbuild-tests-pack"), "--disable-build-servers");
+                "--artifacts-path", Path.Combine(Path.GetTempPath(), "csbuild-msbuild-tests-pack"), "--disable-build-servers",
+                "-p:CsbuildNativeBinary=" + (NativeBinaryPacked ? Path.GetFullPath(native!) : "none"));
             if (pack.ExitCode != 0) throw new InvalidOperationException("dotnet pack of Csbuild.Containers failed:\n" + pack);
             BaseImage = DotnetBaseImage.CreateAndPushAsync(Registry, Directory.Combine("base"), "dotnet-base:10").GetAwaiter().GetResult();
         }
@@ -39,6 +43,9 @@ public sealed class PublishFixture : IDisposable
     public string BaseImage { get; } = "";
 
     /// <summary>The environment for `dotnet publish` of a test app: its csbuild root and the fixture's package folder.</summary>
+    /// <summary>Whether the package carries the native csbuild, which then pulls base images (Image/NativeBasePull.cs).</summary>
+    public bool NativeBinaryPacked { get; }
+
     public Dictionary<string, string?> Environment(string csbuildRoot) => new()
     {
         ["NUGET_PACKAGES"] = PackagesFolder,
