@@ -39,7 +39,7 @@ public sealed class OverlayMount : IStepRootfs
             // no metadata-only copy-ups and no rename redirects (a directory rename then fails with EXDEV and
             // tools fall back to copying, as on Docker's overlay2). Kernels may default these on.
             ",redirect_dir=off,metacopy=off,index=off";
-        if (s_volatileRefused) return MountLowers(lowerDirs, target, 0, options);
+        if (_volatileRefused) return MountLowers(lowerDirs, target, 0, options);
         try
         {
             return MountLowers(lowerDirs, target, 0, options + ",volatile");
@@ -48,7 +48,7 @@ public sealed class OverlayMount : IStepRootfs
         {
             // Kernels before 5.10 do not know the option; the mount is the same without it, only slower to unmount.
             var mount = MountLowers(lowerDirs, target, 0, options);
-            s_volatileRefused = true;
+            _volatileRefused = true;
             return mount;
         }
     }
@@ -57,7 +57,7 @@ public sealed class OverlayMount : IStepRootfs
     // under it, waiting for every dirty page of every process (seconds on a busy CI machine), and a step's own
     // fsync calls (dpkg makes thousands) would go to disk. A step's result becomes durable as its layer blob,
     // which the content store fsyncs; buildah mounts its build containers the same way.
-    private static volatile bool s_volatileRefused;
+    private static volatile bool _volatileRefused;
 
     /// <summary>A read-only merged view of two or more lower dirs (overlayfs without an upper dir), top-most first.</summary>
     public static OverlayMount MountReadOnly(IReadOnlyList<string> lowerDirs, string target)

@@ -14,9 +14,9 @@ public sealed record BuiltLayer(string Name, Digest DiffId, Digest BlobDigest, l
 
 /// <summary>A layer's blob before it is stacked on a base: what the publish files give, whatever lies below them.</summary>
 /// <param name="Keys">The cache keys that are to name it.</param>
-/// <param name="FoundOn">For a reused blob, the chain its record pointed at (a chain that already has all of it).</param>
+/// <param name="FoundBy">For a reused blob, the key whose record named it, and <paramref name="FoundOn"/> the chain it pointed at.</param>
 public sealed record LayerBlob(string Name, Digest DiffId, Digest BlobDigest, long BlobSize, string MediaType, long UncompressedSize,
-    bool Reused, IReadOnlyList<string> Keys, string? FoundOn = null);
+    bool Reused, IReadOnlyList<string> Keys, string? FoundBy = null, string? FoundOn = null);
 
 /// <summary>
 /// Turns a <see cref="LayerPlan"/> into a layer blob in the csbuild content store. The files are staged under the
@@ -73,14 +73,14 @@ public sealed class AppLayerBuilder(CsbuildRoot root, ContainerRequest request)
     public BuiltLayer Stack(LayerBlob blob, string? parentChainId)
     {
         var chainId = LayerRecord.ComputeChainId(parentChainId, blob.DiffId);
-        // An unchanged publish on the same base finds its records pointing at this very chain: nothing to write.
-        if (blob.FoundOn == chainId && blob.Keys.Count == 1)
-            return new BuiltLayer(blob.Name, blob.DiffId, blob.BlobDigest, blob.BlobSize, blob.MediaType, chainId, blob.Reused);
-        if (blob.FoundOn != chainId)
+        // What already points at this very chain is not written again: an unchanged publish on the same base writes nothing.
+        var onThisChain = blob.FoundOn == chainId;
+        if (!onThisChain)
             root.Database.AddLayer(new LayerRecord(chainId, parentChainId, blob.DiffId, blob.BlobDigest, blob.BlobSize,
                 blob.MediaType, Snapshot: null, blob.UncompressedSize));
         foreach (var key in blob.Keys)
-            root.Database.PutRecord(key, chainId, parentChainId, $"dotnet publish: {blob.Name} layer of {request.Repository}");
+            if (!(onThisChain && key == blob.FoundBy))
+                root.Database.PutRecord(key, chainId, parentChainId, $"dotnet publish: {blob.Name} layer of {request.Repository}");
         return new BuiltLayer(blob.Name, blob.DiffId, blob.BlobDigest, blob.BlobSize, blob.MediaType, chainId, blob.Reused);
     }
 
@@ -88,7 +88,7 @@ public sealed class AppLayerBuilder(CsbuildRoot root, ContainerRequest request)
     private LayerBlob? FindCached(LayerPlan plan, string key, IReadOnlyList<string> keys) =>
         root.Database.FindRecord(key) is { ChainId: { } chain } && root.Database.GetLayer(chain) is
             { BlobDigest: { } blob, BlobSize: { } size, MediaType: { } mediaType } layer && root.Content.Exists(blob)
-            ? new LayerBlob(plan.Name, layer.DiffId, blob, size, mediaType, layer.Size, Reused: true, keys, FoundOn: chain)
+            ? new LayerBlob(plan.Name, layer.DiffId, blob, size, mediaType, layer.Size, Reused: true, keys, FoundBy: key, FoundOn: chain)
             : null;
 
     /// <summary>
